@@ -1,0 +1,128 @@
+"""Writing audit records. Call these from services inside the same transaction as the change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models, transaction
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from terang.core import context
+
+from .chain import CHANGE_FIELDS, EVENT_FIELDS, compute_hash, json_safe, record_fields
+from .events import EventType
+from .models import ChainHead, ChangeRecord, DomainEvent
+
+CHANGE_CHAIN = "change"
+EVENT_CHAIN = "event"
+
+
+def snapshot(instance: models.Model, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A JSON-safe dict of a model instance's concrete fields (foreign keys as ids)."""
+    data = model_to_dict(instance, fields=[f.name for f in instance._meta.concrete_fields if f.name not in exclude])
+    for field in instance._meta.concrete_fields:
+        if field.name in data and field.is_relation:
+            data[field.name] = getattr(instance, field.attname)
+    return json_safe(data)
+
+
+def _lock_head(name: str) -> ChainHead:
+    ChainHead.objects.get_or_create(name=name)
+    return ChainHead.objects.select_for_update().get(name=name)
+
+
+def _actor_fields(actor: Any) -> tuple[Any, str]:
+    actor = actor if actor is not None else context.get_actor()
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None, "sistem"
+    return actor.pk, actor.get_username()
+
+
+def _pemda_id(pemda: Any) -> int | None:
+    if pemda is None:
+        return None
+    return pemda if isinstance(pemda, int) else pemda.pk
+
+
+@transaction.atomic
+def record_change(
+    *,
+    action: str,
+    instance: models.Model | None = None,
+    object_type: str | None = None,
+    object_id: Any = None,
+    object_repr: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+    pemda: Any = None,
+    actor: Any = None,
+) -> ChangeRecord:
+    """Append one change record to the chain (same transaction as the change it describes)."""
+    if instance is not None:
+        object_type = object_type or instance._meta.label_lower
+        object_id = object_id if object_id is not None else instance.pk
+        object_repr = object_repr if object_repr is not None else str(instance)[:255]
+        if pemda is None and hasattr(instance, "pemda_id"):
+            pemda = instance.pemda_id
+    actor_id, actor_username = _actor_fields(actor)
+    head = _lock_head(CHANGE_CHAIN)
+    record = ChangeRecord(
+        seq=head.last_seq + 1,
+        created_at=timezone.now(),
+        pemda_id=_pemda_id(pemda),
+        actor_id=actor_id,
+        actor_username=actor_username,
+        request_id=context.get_request_id(),
+        action=action,
+        object_type=object_type or "",
+        object_id=str(object_id if object_id is not None else ""),
+        object_repr=(object_repr or "")[:255],
+        before=json_safe(before) if before is not None else None,
+        after=json_safe(after) if after is not None else None,
+        reason=reason,
+        prev_hash=head.last_hash,
+    )
+    record.hash = compute_hash(record_fields(record, CHANGE_FIELDS))
+    record.save(force_insert=True)
+    ChainHead.objects.filter(name=CHANGE_CHAIN).update(last_seq=record.seq, last_hash=record.hash)
+    return record
+
+
+@transaction.atomic
+def record_event(
+    *,
+    event_type: EventType | int,
+    instance: models.Model | None = None,
+    object_type: str = "",
+    object_id: Any = "",
+    payload: dict[str, Any] | None = None,
+    pemda: Any = None,
+    actor: Any = None,
+) -> DomainEvent:
+    """Append one typed domain event to the chain."""
+    if instance is not None:
+        object_type = object_type or instance._meta.label_lower
+        object_id = object_id or instance.pk
+        if pemda is None and hasattr(instance, "pemda_id"):
+            pemda = instance.pemda_id
+    actor_id, actor_username = _actor_fields(actor)
+    head = _lock_head(EVENT_CHAIN)
+    event = DomainEvent(
+        seq=head.last_seq + 1,
+        created_at=timezone.now(),
+        pemda_id=_pemda_id(pemda),
+        actor_id=actor_id,
+        actor_username=actor_username,
+        request_id=context.get_request_id(),
+        event_type=int(event_type),
+        object_type=object_type,
+        object_id=str(object_id),
+        payload=json_safe(payload or {}),
+        prev_hash=head.last_hash,
+    )
+    event.hash = compute_hash(record_fields(event, EVENT_FIELDS))
+    event.save(force_insert=True)
+    ChainHead.objects.filter(name=EVENT_CHAIN).update(last_seq=event.seq, last_hash=event.hash)
+    return event

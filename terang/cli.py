@@ -1,0 +1,11 @@
+"""`terang` console script: the same commands as `python manage.py`."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["terang", *sys.argv[1:]])
