@@ -1,0 +1,36 @@
+"""Project-wide pytest fixtures."""
+
+from __future__ import annotations
+
+import pytest
+
+from terang.testing.factories import OrganisationFactory, PemdaFactory, make_region_tree
+
+
+@pytest.fixture
+def region_tree(db):
+    return make_region_tree("99.01")
+
+
+@pytest.fixture
+def pemda(region_tree):
+    return PemdaFactory(region=region_tree["kabupaten"])
+
+
+@pytest.fixture
+def other_pemda(db):
+    tree = make_region_tree("99.02")
+    return PemdaFactory(region=tree["kabupaten"])
+
+
+@pytest.fixture
+def opd(pemda):
+    return OrganisationFactory(pemda=pemda, nama="Dinas Kesehatan", singkatan="Dinkes")
+
+
+@pytest.fixture
+def postgres_only(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("membutuhkan PostgreSQL")

@@ -1,0 +1,1 @@
+"""Test support shared by every app's tests: factories and helpers (never imported by product code)."""
