@@ -131,7 +131,7 @@ def can(user: Any, action: str, target: Any) -> bool:
     """True when one active membership of `user` holds a role granting `action` and covers `target`."""
     allowed = roles_for(action)
     resolved = target_of(target)
-    if "pemda.view_all" != action and action.endswith((".view", ".view_drafts")):
+    if action != "pemda.view_all" and action.endswith((".view", ".view_drafts")):
         # whoever may read everything in the pemda may read this too
         allowed = allowed | ROLE_ACTIONS["pemda.view_all"]
     return any(m.role in allowed and _covers(m, resolved) for m in active_memberships(user))
