@@ -16,7 +16,7 @@ $(PY):
 
 $(VENV)/.base-installed: requirements/base.lock | $(PY)
 	$(PIP) install --quiet --require-hashes --no-deps -r requirements/base.lock
-	$(PIP) install --quiet --no-deps --no-build-isolation -e . 2>/dev/null || $(PIP) install --quiet --no-deps -e .
+	$(PIP) install --quiet --no-deps --no-build-isolation -e . >/dev/null 2>&1 || $(PIP) install --quiet --no-deps -e .
 	@touch $@
 
 $(VENV)/.dev-installed: requirements/dev.lock $(VENV)/.base-installed
