@@ -1,4 +1,12 @@
-"""One JSON error shape for every API error: {"error": {"code", "message", "field"?, "details"?}}."""
+"""One JSON error shape for every API error.
+
+    {"error": {"code": "not_found", "message": "Tidak ditemukan.", "request_id": "…", "field"?: …, "details"?: …}}
+
+`code` is stable and meant for programs; `message` is Indonesian and meant for people; `request_id` matches the
+X-Request-ID response header and the server logs. Validation errors (400) carry `details`: field → messages.
+This handler covers everything raised inside Django REST framework views; unexpected exceptions and Django's own
+error pages under /api/ get the same shape from `terang.core.middleware.RequestContextMiddleware`.
+"""
 
 from __future__ import annotations
 
@@ -6,38 +14,62 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
-from terang.core import context
 from terang.core.errors import ApplicationError
+from terang.core.middleware import error_body
+
+_MESSAGES = {
+    "not_found": "Data tidak ditemukan.",
+    "method_not_allowed": "Metode tidak diizinkan untuk alamat ini.",
+    "not_authenticated": "Kredensial autentikasi tidak diberikan.",
+    "authentication_failed": "Kredensial autentikasi tidak valid.",
+    "permission_denied": "Anda tidak berwenang melakukan tindakan ini.",
+    "throttled": "Terlalu banyak permintaan. Coba lagi nanti.",
+    "parse_error": "Isi permintaan tidak dapat dibaca.",
+    "unsupported_media_type": "Jenis isi permintaan tidak didukung.",
+    "not_acceptable": "Format jawaban yang diminta tidak tersedia.",
+}
 
 
-def _payload(code: str, message: str, **extra: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"code": code, "message": message, "request_id": context.get_request_id()}
-    body.update({k: v for k, v in extra.items() if v})
-    return {"error": body}
+def _details(data: Any) -> dict[str, Any]:
+    if isinstance(data, dict):
+        return data
+    return {"non_field_errors": data if isinstance(data, list) else [data]}
 
 
 def exception_handler(exc: Exception, ctx: dict[str, Any]) -> Response | None:
+    """DRF EXCEPTION_HANDLER: map every known error to the one shape; unknown ones propagate (→ JSON 500)."""
     if isinstance(exc, ApplicationError):
-        return Response(_payload(exc.code, exc.message, field=exc.field, details=exc.details), status=exc.status_code)
+        set_rollback()
+        body = error_body(exc.code, exc.message, field=exc.field, details=exc.details)
+        return Response(body, status=exc.status_code)
     if isinstance(exc, ValidationError):
         exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
-    response = drf_exception_handler(exc, ctx)
+
+    response = drf_exception_handler(exc, ctx)  # sets WWW-Authenticate / Retry-After and rolls back
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        response.data = _payload("invalid", "Data tidak valid.", details=response.data)
+        response.data = error_body("invalid", "Data tidak valid.", details=_details(response.data))
     elif isinstance(exc, exceptions.APIException):
-        detail = exc.detail
-        message = str(detail) if not isinstance(detail, dict | list) else "Permintaan ditolak."
-        response.data = _payload(exc.get_codes() if isinstance(exc.get_codes(), str) else "error", message)
-    if response.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
-        response.data["error"]["code"] = "method_not_allowed"
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else "error"
+        detail = str(exc.detail) if isinstance(exc.detail, str) else ""
+        # Our message, in Indonesian; DRF's specific text (e.g. "CSRF Failed: …") stays available to developers.
+        message = _MESSAGES.get(code) or detail or "Permintaan gagal."
+        details: dict[str, Any] = {}
+        if isinstance(exc, exceptions.Throttled):
+            wait = getattr(exc, "wait", None)
+            details = {"retry_after": wait} if wait else {}
+        elif detail and detail not in (message, str(type(exc).default_detail)):
+            details = {"detail": detail}
+        response.data = error_body(code, message, details=details)
     return response

@@ -1,9 +1,15 @@
-"""/api/v1/ (each app contributes its own routes), OpenAPI schema and local interactive docs."""
+"""/api/v1/ (each app contributes its own routes), OpenAPI schema and local interactive docs.
 
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+Unknown URLs under /api/ answer the JSON 404 shape (terang.core.middleware.RequestContextMiddleware).
+"""
 
-v1 = [
+from django.urls import URLPattern, URLResolver, include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from . import views
+
+v1: list[URLPattern | URLResolver] = [
+    path("", views.ApiRootView.as_view(), name="root"),
     path("", include("terang.org.api.urls")),
     path("", include("terang.reference.api.urls")),
     path("", include("terang.accounts.api.urls")),
@@ -12,6 +18,6 @@ v1 = [
 urlpatterns = [
     path("v1/", include((v1, "api"), namespace="v1")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("docs/", views.SwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("redoc/", views.RedocView.as_view(url_name="schema"), name="api-redoc"),
 ]

@@ -20,7 +20,14 @@ class RequestContextFilter(logging.Filter):
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request_id, actor, extra fields."""
 
-    _skip = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"request_id", "actor", "message"}
+    # Standard LogRecord attributes, ours, and those other formatters add to the shared record (asctime).
+    _skip = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+        "request_id",
+        "actor",
+        "message",
+        "asctime",
+        "taskName",
+    }
 
     def format(self, record: logging.LogRecord) -> str:
         payload: dict[str, object] = {
