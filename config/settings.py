@@ -99,11 +99,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "terang.core.middleware.IndonesianByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "terang.accounts.middleware.TwoFactorMiddleware",
     "terang.core.middleware.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -176,6 +178,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Behind a reverse proxy (nginx) set TERANG_PROXY_COUNT=1 so axes counts the client's address, not the proxy's.
+if os.environ.get("TERANG_PROXY_COUNT"):
+    AXES_IPWARE_PROXY_COUNT = int(os.environ["TERANG_PROXY_COUNT"])
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+# Password reset and invitation links: one use, valid for this many seconds.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("TERANG_PASSWORD_RESET_SECONDS", str(24 * 3600)))
 
 # Roles whose members must use TOTP two-factor authentication (comma-separated role codes).
 TERANG_2FA_REQUIRED_ROLES = env_list(
@@ -191,6 +199,8 @@ TERANG_2FA_REQUIRED_ROLES = env_list(
         "auditor",
     ],
 )
+# Superusers (django-admin) must use 2FA as well.
+TERANG_2FA_REQUIRED_FOR_SUPERUSERS = env_bool("TERANG_2FA_REQUIRED_FOR_SUPERUSERS", True)
 OTP_TOTP_ISSUER = "Terang"
 
 LANGUAGE_CODE = "id"
@@ -237,6 +247,9 @@ X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # __Host- cookies are bound to this exact host over HTTPS (no Domain, Path=/).
+    SESSION_COOKIE_NAME = "__Host-terang_session"
+    CSRF_COOKIE_NAME = "__Host-terang_csrftoken"
     SECURE_SSL_REDIRECT = env_bool("TERANG_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(os.environ.get("TERANG_HSTS_SECONDS", str(365 * 24 * 3600)))
@@ -246,8 +259,12 @@ if PRODUCTION:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PAGINATION_CLASS": "terang.api.pagination.TerangPagination",
@@ -274,6 +291,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
 }
 
 TASKS = {

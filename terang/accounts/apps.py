@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "terang.accounts"
     label = "accounts"
     verbose_name = _("Pengguna dan peran")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (connects the django-axes lockout receiver)

@@ -12,11 +12,23 @@ from .choices import ROLE_SCOPE, Role, ScopeKind
 
 
 class User(AbstractUser):
-    """A person who signs in to Terang (officials only; citizens read the portal without an account)."""
+    """A person who signs in to Terang (officials only; citizens read the portal without an account).
+
+    `pemda` is the tenant that administers the account; what the user may do comes from their memberships.
+    """
 
     full_name = models.CharField(_("nama lengkap"), max_length=150, blank=True)
     nip = models.CharField(_("NIP"), max_length=30, blank=True)
     phone = models.CharField(_("telepon"), max_length=30, blank=True)
+    pemda = models.ForeignKey(
+        "org.Pemda",
+        verbose_name=_("pemda asal"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        help_text=_("Pemda yang mengelola akun ini; kosong untuk akun sistem."),
+    )
 
     class Meta:
         ordering = ["username"]
@@ -112,6 +124,11 @@ class Membership(models.Model):
             raise ValidationError(_("Peran ini berlaku untuk seluruh pemda; jangan isi perangkat daerah/wilayah."))
         if self.organisation_id and self.organisation.pemda_id != self.pemda_id:
             raise ValidationError({"organisation": _("Perangkat daerah bukan milik pemda ini.")})
+        if self.region_id:
+            from .permissions import target_of
+
+            if target_of(self.region).pemda_id != self.pemda_id:
+                raise ValidationError({"region": _("Wilayah bukan bagian dari pemda ini.")})
         if self.region_id and kind:
             expected = {"kecamatan": ("kecamatan",), "desa": ("desa", "kelurahan")}.get(kind, ())
             if self.region.level not in expected:

@@ -32,6 +32,10 @@ ROLE_ACTIONS: dict[str, set[str]] = {
 }
 
 
+# Read actions that are NOT widened to the pemda.view_all roles: the audit trail is for auditors and administrators.
+RESTRICTED_VIEWS: set[str] = {"audit.view"}
+
+
 def roles_for(action: str) -> set[str]:
     try:
         return ROLE_ACTIONS[action]
@@ -131,7 +135,7 @@ def can(user: Any, action: str, target: Any) -> bool:
     """True when one active membership of `user` holds a role granting `action` and covers `target`."""
     allowed = roles_for(action)
     resolved = target_of(target)
-    if action != "pemda.view_all" and action.endswith((".view", ".view_drafts")):
+    if action != "pemda.view_all" and action not in RESTRICTED_VIEWS and action.endswith((".view", ".view_drafts")):
         # whoever may read everything in the pemda may read this too
         allowed = allowed | ROLE_ACTIONS["pemda.view_all"]
     return any(m.role in allowed and _covers(m, resolved) for m in active_memberships(user))

@@ -158,3 +158,18 @@ class ActorMiddleware:
         if user is not None and user.is_authenticated:
             context.set_actor(user)
         return self.get_response(request)
+
+
+class IndonesianByDefaultMiddleware:
+    """Bahasa Indonesia unless the visitor chose another language with the switch (language cookie).
+
+    Django's LocaleMiddleware would otherwise follow the browser's Accept-Language header, so a phone set to
+    English would get English pages without asking. Placed just before LocaleMiddleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)
