@@ -7,6 +7,21 @@ import pytest
 from terang.testing.factories import OrganisationFactory, PemdaFactory, make_region_tree
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Argon2 is deliberately slow (~0.1 s a hash); tests that check the stored hash ask for `argon2_hasher`."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def argon2_hasher(settings, _fast_password_hasher):
+    """The production hashers, for tests that assert what is stored."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+
+
 @pytest.fixture
 def region_tree(db):
     return make_region_tree("99.01")

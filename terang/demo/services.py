@@ -29,7 +29,7 @@ FRAKSI = [
     ("Fraksi Partai Keadilan Sejahtera", "F-PKS", 4),
     ("Fraksi Amanat Pembangunan", "F-AP", 3),
 ]
-DEMO_PASSWORD_SUFFIX = "-terang-2026"  # noqa: S105 - published demo credentials
+DEMO_PASSWORD_SUFFIX = "-2026"  # noqa: S105 - published demo credentials
 DEMO_VILLAGE = "35.10.23.2006"  # Desa Tegalrejo, Kec. Tegalsari: where e-Village Budgeting was launched in 2014
 DEMO_KECAMATAN = "35.10.23"
 
@@ -115,6 +115,7 @@ def _ensure_dprd(pemda: Pemda, seed: int) -> int:
 
 def _demo_users(pemda: Pemda, scale: str) -> list[DemoUser]:
     from terang.accounts.services import demo_user_ensure
+    from terang.accounts.two_factor import totp_secret_for
 
     dinkes = Organisation.objects.get(pemda=pemda, singkatan="Dinkes")
     kecamatan = Region.objects.get(kode=DEMO_KECAMATAN)
@@ -148,17 +149,13 @@ def _demo_users(pemda: Pemda, scale: str) -> list[DemoUser]:
 
     users: list[DemoUser] = []
     for index, (username, full_name, role, scope) in enumerate(specs):
-        password = f"{username.split('.')[0]}{DEMO_PASSWORD_SUFFIX}"
+        password = f"{username.replace('.', '-')}{DEMO_PASSWORD_SUFFIX}"
         seed_hex = None
         if role in settings.TERANG_2FA_REQUIRED_ROLES:
             seed_hex = f"{index + 1:02x}" * 20  # fixed, documented demo TOTP keys
         user = demo_user_ensure(username=username, password=password, full_name=full_name, role=role, pemda=pemda,
                                 totp_seed_hex=seed_hex, **scope)
-        secret = None
-        if seed_hex:
-            import base64
-
-            secret = base64.b32encode(bytes.fromhex(seed_hex)).decode()
+        secret = totp_secret_for(user) if seed_hex else None
         scope_label = str(scope.get("organisation") or scope.get("region") or pemda)
         users.append(DemoUser(user.username, password, role, scope_label, secret))
     return users
