@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from django.utils.translation import gettext_lazy as _
+
 
 class EventType(IntEnum):
     # 100-199 accounts
@@ -21,6 +23,7 @@ class EventType(IntEnum):
     PROFILE_REQUEST_RETURNED = 212
     PROFILE_REQUEST_APPROVED = 213
     PROFILE_REQUEST_REJECTED = 214
+    PROFILE_REQUEST_UPDATED = 215
     # 300-399 reference
     REFERENCE_LOADED = 300
     REFERENCE_IMPORTED = 301
@@ -29,4 +32,27 @@ class EventType(IntEnum):
 
     @property
     def label(self) -> str:
-        return self.name.replace("_", " ").lower()
+        """Indonesian label for pages; events without one fall back to their lower-cased name."""
+        return str(EVENT_LABELS.get(self, self.name.replace("_", " ").lower()))
+
+
+# Labels shown to auditors. An event without an entry here still works (see EventType.label).
+EVENT_LABELS = {
+    EventType.USER_CREATED: _("Pengguna dibuat"),
+    EventType.MEMBERSHIP_GRANTED: _("Keanggotaan diberikan"),
+    EventType.MEMBERSHIP_REVOKED: _("Keanggotaan dicabut"),
+    EventType.TWO_FACTOR_ENABLED: _("Verifikasi dua langkah diaktifkan"),
+    EventType.TWO_FACTOR_DISABLED: _("Verifikasi dua langkah dinonaktifkan"),
+    EventType.LOGIN_LOCKED_OUT: _("Login dikunci"),
+    EventType.ORGANISATION_CREATED: _("Perangkat daerah dibuat"),
+    EventType.ORGANISATION_UPDATED: _("Profil perangkat daerah diubah"),
+    EventType.PROFILE_REQUEST_CREATED: _("Permohonan perubahan profil dibuat"),
+    EventType.PROFILE_REQUEST_SUBMITTED: _("Permohonan perubahan profil diajukan"),
+    EventType.PROFILE_REQUEST_RETURNED: _("Permohonan perubahan profil dikembalikan"),
+    EventType.PROFILE_REQUEST_APPROVED: _("Permohonan perubahan profil disetujui"),
+    EventType.PROFILE_REQUEST_REJECTED: _("Permohonan perubahan profil ditolak"),
+    EventType.PROFILE_REQUEST_UPDATED: _("Permohonan perubahan profil diperbarui"),
+    EventType.REFERENCE_LOADED: _("Data referensi dimuat"),
+    EventType.REFERENCE_IMPORTED: _("Data referensi diimpor"),
+    EventType.WORKFLOW_TRANSITION: _("Status dokumen berubah"),
+}

@@ -1,10 +1,16 @@
-"""Writing audit records. Call these from services inside the same transaction as the change."""
+"""Writing audit records. Call these from services inside the same transaction as the change.
+
+Lock order (fixed, to stay free of deadlocks): a service first locks the domain rows it changes, then appends
+audit records. Appending locks the chain heads in name order, "change" before "event", whichever record is
+written first; both locks are held until the surrounding transaction commits, so records appear in the chains
+in commit order and two transactions can never fork a chain.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
@@ -16,6 +22,7 @@ from .models import ChainHead, ChangeRecord, DomainEvent
 
 CHANGE_CHAIN = "change"
 EVENT_CHAIN = "event"
+CHAINS = (CHANGE_CHAIN, EVENT_CHAIN)
 
 
 def snapshot(instance: models.Model, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -28,8 +35,16 @@ def snapshot(instance: models.Model, *, exclude: tuple[str, ...] = ()) -> dict[s
 
 
 def _lock_head(name: str) -> ChainHead:
-    ChainHead.objects.get_or_create(name=name)
-    return ChainHead.objects.select_for_update().get(name=name)
+    """Lock the head row of chain `name` (creating it on first use) until the transaction ends."""
+    head = ChainHead.objects.select_for_update().filter(name=name).first()
+    if head is None:
+        try:
+            with transaction.atomic():
+                ChainHead.objects.create(name=name)
+        except IntegrityError:
+            pass  # created concurrently by another transaction; lock that row below
+        head = ChainHead.objects.select_for_update().get(name=name)
+    return head
 
 
 def _actor_fields(actor: Any) -> tuple[Any, str]:
@@ -73,15 +88,15 @@ def record_change(
         created_at=timezone.now(),
         pemda_id=_pemda_id(pemda),
         actor_id=actor_id,
-        actor_username=actor_username,
-        request_id=context.get_request_id(),
+        actor_username=actor_username[:150],
+        request_id=context.get_request_id()[:64],
         action=action,
-        object_type=object_type or "",
-        object_id=str(object_id if object_id is not None else ""),
+        object_type=(object_type or "")[:100],
+        object_id=str(object_id if object_id is not None else "")[:64],
         object_repr=(object_repr or "")[:255],
         before=json_safe(before) if before is not None else None,
         after=json_safe(after) if after is not None else None,
-        reason=reason,
+        reason=reason or "",
         prev_hash=head.last_hash,
     )
     record.hash = compute_hash(record_fields(record, CHANGE_FIELDS))
@@ -108,17 +123,18 @@ def record_event(
         if pemda is None and hasattr(instance, "pemda_id"):
             pemda = instance.pemda_id
     actor_id, actor_username = _actor_fields(actor)
+    _lock_head(CHANGE_CHAIN)  # fixed lock order: "change" before "event", even for event-only transactions
     head = _lock_head(EVENT_CHAIN)
     event = DomainEvent(
         seq=head.last_seq + 1,
         created_at=timezone.now(),
         pemda_id=_pemda_id(pemda),
         actor_id=actor_id,
-        actor_username=actor_username,
-        request_id=context.get_request_id(),
+        actor_username=actor_username[:150],
+        request_id=context.get_request_id()[:64],
         event_type=int(event_type),
-        object_type=object_type,
-        object_id=str(object_id),
+        object_type=(object_type or "")[:100],
+        object_id=str(object_id)[:64],
         payload=json_safe(payload or {}),
         prev_hash=head.last_hash,
     )

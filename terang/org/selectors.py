@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from terang.accounts.permissions import can
 
 from .choices import RegionLevel
-from .models import DprdMember, Organisation, Pemda, Region
+from .models import DprdMember, Organisation, OrganisationProfileRequest, Pemda, Region
 
 
 def public_pemda_list() -> QuerySet[Pemda]:
@@ -95,3 +95,21 @@ def organisation_for_user(*, user: Any, pk: int, action: str = "scope.view") -> 
     if org is None or not can(user, action, org):
         return None
     return org
+
+
+def profile_requests_for_user(*, user: Any) -> QuerySet[OrganisationProfileRequest]:
+    """Profile change requests the user may read: its own agency's (and sub-units') requests for agency staff,
+    every request of the pemda for pemda-wide readers (administrator, auditor, …)."""
+    from terang.accounts.permissions import scope_filter
+
+    condition = scope_filter(user, "pemda.view_all", organisation_field=None, region_field=None) | scope_filter(
+        user, "org.request_profile_change", region_field=None
+    ) | scope_filter(user, "org.submit_profile_change", region_field=None)
+    return OrganisationProfileRequest.objects.filter(condition).select_related(
+        "organisation", "pemda", "created_by"
+    ).order_by("-created_at", "-pk")
+
+
+def profile_request_for_user(*, user: Any, pk: int) -> OrganisationProfileRequest | None:
+    """One request if the user may read it; None when missing or forbidden (they look the same)."""
+    return profile_requests_for_user(user=user).filter(pk=pk).first()
