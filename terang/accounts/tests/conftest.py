@@ -12,21 +12,6 @@ from terang.org.choices import OrganisationKind
 from terang.org.models import Organisation, Pemda, Region
 from terang.testing.factories import OrganisationFactory, PemdaFactory, make_region_tree, make_user
 
-
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    """Argon2 costs ~0.1 s per hash; tests that check the stored hash ask for `argon2_hasher`."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def argon2_hasher(settings, _fast_password_hasher):
-    settings.PASSWORD_HASHERS = [
-        "django.contrib.auth.hashers.Argon2PasswordHasher",
-        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-    ]
-
-
 # Where a user of each scope kind sits: own scope (A), a sibling scope in the same pemda, and the other pemda.
 # (pemda key, organisation key, region key)
 SCOPES: dict[str, dict[str, tuple[str, str | None, str | None]]] = {

@@ -23,12 +23,6 @@ def _fresh_throttle_counters():
     cache.clear()
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    """Argon2 takes ~0.4 s per check; these tests are about the API, not the hash."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def api():
     return APIClient()

@@ -55,12 +55,6 @@ def write_events(n: int, *, pemda=None) -> list:
                          payload={"i": i, "catatan": "ñ"}, pemda=pemda) for i in range(1, n + 1)]
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Argon2 makes every factory user cost ~0.3 s; these tests never check passwords.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def auditor(pemda):
     return make_user(Role.AUDITOR, pemda=pemda, username="auditor_a")

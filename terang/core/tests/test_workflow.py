@@ -22,12 +22,6 @@ pytestmark = pytest.mark.django_db
 calls: list[str] = []
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Argon2 makes every factory user cost ~0.3 s; these tests never check passwords.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def guard_ok(ctx: TransitionContext) -> None:
     calls.append(f"guard:{ctx.from_status}->{ctx.to_status}:{ctx.data.get('x')}")
 

@@ -11,12 +11,6 @@ from terang.org.services import PROFILE_FIELDS
 from terang.testing.factories import OrganisationFactory, make_user
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Argon2 makes every factory user cost ~0.3 s; these tests never check passwords.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def other_opd(pemda):
     return OrganisationFactory(pemda=pemda, nama="Dinas Pendidikan", singkatan="Disdik")

@@ -25,7 +25,6 @@ from terang.testing.factories import OrganisationFactory, PemdaFactory, make_reg
 
 @pytest.mark.django_db(transaction=True)
 def test_approve_and_reject_at_once_exactly_one_wins(postgres_only, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     pemda = PemdaFactory(region=make_region_tree("98.01")["kabupaten"])
     opd = OrganisationFactory(pemda=pemda, kepala_nama="Lama")
     operator = make_user(Role.OPD_OPERATOR, pemda=pemda, organisation=opd)

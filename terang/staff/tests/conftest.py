@@ -7,8 +7,6 @@ from terang.portal.tests.banyuwangi import make_banyuwangi
 def _no_two_factor(settings):
     """These tests are about the shell and menus; two-factor enforcement is tested in terang/accounts."""
     settings.TERANG_2FA_REQUIRED_ROLES = []
-    # argon2 is deliberately slow; these tests create many users
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
