@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "terang.org",
     "terang.reference",
     "terang.audit",
+    "terang.budgeting",
     "terang.staff",
     "terang.portal",
     "terang.api",
@@ -284,7 +285,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Terang API",
-    "DESCRIPTION": "API terbuka Terang: wilayah, perangkat daerah, kode referensi, dan seterusnya.",
+    "DESCRIPTION": _("API terbuka Terang: wilayah, perangkat daerah, kode referensi, dan seterusnya."),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

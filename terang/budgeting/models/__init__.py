@@ -1,0 +1,29 @@
+"""e-Budgeting models, one module per aggregate."""
+
+from .catalogue import PriceItem
+from .ceilings import Ceiling
+from .dpa import CashPlan, Dpa, QuarterOverride
+from .fiscal import FiscalYear, Stage, StageReopening
+from .flags import RedFlag
+from .lines import BudgetLine, SubActivityBudget
+from .shifts import BudgetShift, ShiftLine
+from .snapshots import StageLine
+from .verification import VerificationComment
+
+__all__ = [
+    "BudgetLine",
+    "BudgetShift",
+    "CashPlan",
+    "Ceiling",
+    "Dpa",
+    "FiscalYear",
+    "PriceItem",
+    "QuarterOverride",
+    "RedFlag",
+    "ShiftLine",
+    "Stage",
+    "StageLine",
+    "StageReopening",
+    "SubActivityBudget",
+    "VerificationComment",
+]
