@@ -198,6 +198,7 @@ TERANG_2FA_REQUIRED_ROLES = env_list(
         "dpmd_verifier",
         "village_head",
         "auditor",
+        "sekda",
     ],
 )
 # Superusers (django-admin) must use 2FA as well.

@@ -15,6 +15,7 @@ class Role(models.TextChoices):
     VILLAGE_HEAD = "village_head", _("Kepala desa")  # submits the APBDes of one desa
     DPRD_MEMBER = "dprd_member", _("Anggota DPRD")  # Pokir proposals, reads drafts under discussion
     AUDITOR = "auditor", _("Inspektur/auditor")  # reads everything in the pemda, including the audit trail
+    SEKDA = "sekda", _("Sekretaris Daerah")  # approves use of money planned for a locked (past) quarter
 
 
 class ScopeKind(models.TextChoices):
@@ -38,4 +39,5 @@ ROLE_SCOPE: dict[str, str] = {
     Role.VILLAGE_HEAD: ScopeKind.DESA,
     Role.DPRD_MEMBER: ScopeKind.PEMDA,
     Role.AUDITOR: ScopeKind.PEMDA,
+    Role.SEKDA: ScopeKind.PEMDA,
 }

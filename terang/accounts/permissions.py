@@ -29,6 +29,24 @@ ROLE_ACTIONS: dict[str, set[str]] = {
     "org.submit_profile_change": {Role.OPD_HEAD},
     "org.review_profile_change": {Role.PEMDA_ADMIN},
     "reference.manage": {Role.PEMDA_ADMIN},
+    # e-Budgeting
+    "budget.view": {Role.OPD_OPERATOR, Role.OPD_HEAD, Role.DPRD_MEMBER, Role.SEKDA},
+    "budget.manage_stages": {Role.BPKAD_OFFICER},
+    "budget.reopen_stage": {Role.BPKAD_OFFICER, Role.PEMDA_ADMIN},
+    "budget.manage_ceilings": {Role.BAPPEDA_PLANNER, Role.BPKAD_OFFICER},
+    "budget.edit_lines": {Role.OPD_OPERATOR, Role.OPD_HEAD},
+    "budget.submit": {Role.OPD_HEAD},
+    "budget.verify": {Role.TAPD_VERIFIER},
+    "budget.dismiss_flag": {Role.TAPD_VERIFIER},
+    "budget.shift": {Role.BPKAD_OFFICER},
+    "budget.approve_shift": {Role.BPKAD_OFFICER, Role.SEKDA},
+    "budget.dpa": {Role.BPKAD_OFFICER},
+    "budget.cash_plan": {Role.OPD_OPERATOR, Role.OPD_HEAD},
+    "budget.quarter_override": {Role.SEKDA},
+    "catalogue.import": {Role.PEMDA_ADMIN, Role.BPKAD_OFFICER},
+    "catalogue.propose": {Role.OPD_OPERATOR, Role.OPD_HEAD},
+    "catalogue.review_admin": {Role.PEMDA_ADMIN},
+    "catalogue.review_tapd": {Role.TAPD_VERIFIER},
 }
 
 

@@ -133,6 +133,7 @@ def _demo_users(pemda: Pemda, scale: str) -> list[DemoUser]:
         ("kades.tegalrejo", "Kepala Desa Tegalrejo (demo)", Role.VILLAGE_HEAD, {"region": desa}),
         ("dprd", "Anggota DPRD (demo)", Role.DPRD_MEMBER, {}),
         ("auditor", "Auditor Inspektorat (demo)", Role.AUDITOR, {}),
+        ("sekda", "Sekretaris Daerah (demo)", Role.SEKDA, {}),
     ]
     if scale == "regency":
         for org in Organisation.objects.filter(pemda=pemda, kind__in=["dinas", "badan", "satuan", "inspektorat",

@@ -41,18 +41,35 @@ EXPECTED_ACTIONS: dict[str, set[str]] = {
         "org.manage",
         "org.review_profile_change",
         "reference.manage",
+        "budget.view",
+        "budget.reopen_stage",
+        "catalogue.import",
+        "catalogue.review_admin",
     },
-    Role.BAPPEDA_PLANNER: {"pemda.view_all", "scope.view"},
-    Role.TAPD_VERIFIER: {"pemda.view_all", "scope.view"},
-    Role.BPKAD_OFFICER: {"pemda.view_all", "scope.view"},
-    Role.OPD_OPERATOR: {"scope.view", "org.request_profile_change"},
-    Role.OPD_HEAD: {"scope.view", "org.request_profile_change", "org.submit_profile_change"},
+    Role.BAPPEDA_PLANNER: {"pemda.view_all", "scope.view", "budget.view", "budget.manage_ceilings"},
+    Role.TAPD_VERIFIER: {
+        "pemda.view_all", "scope.view", "budget.view", "budget.verify", "budget.dismiss_flag",
+        "catalogue.review_tapd",
+    },
+    Role.BPKAD_OFFICER: {
+        "pemda.view_all", "scope.view", "budget.view", "budget.manage_stages", "budget.reopen_stage",
+        "budget.manage_ceilings", "budget.shift", "budget.approve_shift", "budget.dpa", "catalogue.import",
+    },
+    Role.OPD_OPERATOR: {
+        "scope.view", "org.request_profile_change", "budget.view", "budget.edit_lines", "budget.cash_plan",
+        "catalogue.propose",
+    },
+    Role.OPD_HEAD: {
+        "scope.view", "org.request_profile_change", "org.submit_profile_change", "budget.view", "budget.edit_lines",
+        "budget.submit", "budget.cash_plan", "catalogue.propose",
+    },
     Role.KECAMATAN_VERIFIER: {"scope.view"},
     Role.DPMD_VERIFIER: {"scope.view"},
     Role.VILLAGE_OPERATOR: {"scope.view"},
     Role.VILLAGE_HEAD: {"scope.view"},
-    Role.DPRD_MEMBER: {"scope.view"},
-    Role.AUDITOR: {"pemda.view_all", "scope.view", "audit.view"},
+    Role.DPRD_MEMBER: {"scope.view", "budget.view"},
+    Role.AUDITOR: {"pemda.view_all", "scope.view", "audit.view", "budget.view"},
+    Role.SEKDA: {"scope.view", "budget.view", "budget.approve_shift", "budget.quarter_override"},
 }
 
 ALL_ROLES = list(Role.values)
@@ -87,7 +104,7 @@ def declared_actions() -> list[str]:
 
 def test_matrix_covers_every_role():
     assert set(EXPECTED_ACTIONS) == set(ALL_ROLES)
-    assert len(ALL_ROLES) == 12
+    assert len(ALL_ROLES) == 13  # the 12 roles of the foundation issue + Sekda (quarter-lock overrides)
 
 
 def _drafts(world: Any) -> dict[str, OrganisationProfileRequest]:
