@@ -12,6 +12,8 @@ urlpatterns = [
     path("staf/", include("terang.staff.urls")),
     path("staf/organisasi/", include("terang.org.urls")),
     path("staf/audit/", include("terang.audit.urls")),
+    path("staf/anggaran/", include("terang.budgeting.urls")),
+    path("apbd/", include("terang.budgeting.public_urls")),
     path("api/", include("terang.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", api_views.healthz, name="healthz"),

@@ -13,6 +13,7 @@ v1: list[URLPattern | URLResolver] = [
     path("", include("terang.org.api.urls")),
     path("", include("terang.reference.api.urls")),
     path("", include("terang.accounts.api.urls")),
+    path("", include("terang.budgeting.api.urls")),
 ]
 
 urlpatterns = [
