@@ -27,6 +27,31 @@ class EventType(IntEnum):
     # 300-399 reference
     REFERENCE_LOADED = 300
     REFERENCE_IMPORTED = 301
+    # 400-499 budgeting
+    STAGE_OPENED = 400
+    STAGE_CLOSED = 401
+    STAGE_FROZEN = 402
+    STAGE_PUBLISHED = 403
+    STAGE_REOPENED = 404
+    CEILING_SET = 410
+    CATALOGUE_IMPORTED = 420
+    PRICE_PROPOSAL_SUBMITTED = 421
+    PRICE_PROPOSAL_ADMIN_APPROVED = 422
+    PRICE_PROPOSAL_APPROVED = 423
+    PRICE_PROPOSAL_REJECTED = 424
+    PRICE_CHANGE_APPLIED = 425
+    SUB_ACTIVITY_SUBMITTED = 430
+    SUB_ACTIVITY_RETURNED = 431
+    SUB_ACTIVITY_VERIFIED = 432
+    SUB_ACTIVITY_LOCKED = 433
+    RKA_IMPORTED = 440
+    FLAG_DISMISSED = 450
+    FLAGS_REFRESHED = 451
+    SHIFT_CREATED = 460
+    SHIFT_APPROVED = 461
+    DPA_CREATED = 470
+    CASH_PLAN_SET = 471
+    QUARTER_OVERRIDE_GRANTED = 472
     # 900-999 generic
     WORKFLOW_TRANSITION = 900
 
@@ -54,5 +79,29 @@ EVENT_LABELS = {
     EventType.PROFILE_REQUEST_UPDATED: _("Permohonan perubahan profil diperbarui"),
     EventType.REFERENCE_LOADED: _("Data referensi dimuat"),
     EventType.REFERENCE_IMPORTED: _("Data referensi diimpor"),
+    EventType.STAGE_OPENED: _("Tahapan dibuka"),
+    EventType.STAGE_CLOSED: _("Tahapan ditutup"),
+    EventType.STAGE_FROZEN: _("Tahapan dibekukan"),
+    EventType.STAGE_PUBLISHED: _("Tahapan dipublikasikan"),
+    EventType.STAGE_REOPENED: _("Tahapan dibuka kembali"),
+    EventType.CEILING_SET: _("Pagu ditetapkan"),
+    EventType.CATALOGUE_IMPORTED: _("Standar harga diimpor"),
+    EventType.PRICE_PROPOSAL_SUBMITTED: _("Usulan standar harga diajukan"),
+    EventType.PRICE_PROPOSAL_ADMIN_APPROVED: _("Usulan standar harga disetujui administrator"),
+    EventType.PRICE_PROPOSAL_APPROVED: _("Usulan standar harga disetujui TAPD"),
+    EventType.PRICE_PROPOSAL_REJECTED: _("Usulan standar harga ditolak"),
+    EventType.PRICE_CHANGE_APPLIED: _("Perubahan standar harga diterapkan"),
+    EventType.SUB_ACTIVITY_SUBMITTED: _("RKA sub kegiatan diajukan"),
+    EventType.SUB_ACTIVITY_RETURNED: _("RKA sub kegiatan dikembalikan"),
+    EventType.SUB_ACTIVITY_VERIFIED: _("RKA sub kegiatan terverifikasi"),
+    EventType.SUB_ACTIVITY_LOCKED: _("RKA sub kegiatan dikunci"),
+    EventType.RKA_IMPORTED: _("Rincian RKA diimpor"),
+    EventType.FLAG_DISMISSED: _("Tanda bahaya diabaikan"),
+    EventType.FLAGS_REFRESHED: _("Tanda bahaya diperbarui"),
+    EventType.SHIFT_CREATED: _("Pergeseran anggaran dibuat"),
+    EventType.SHIFT_APPROVED: _("Pergeseran anggaran disetujui"),
+    EventType.DPA_CREATED: _("DPA dibuat"),
+    EventType.CASH_PLAN_SET: _("Anggaran kas ditetapkan"),
+    EventType.QUARTER_OVERRIDE_GRANTED: _("Izin triwulan terkunci diberikan"),
     EventType.WORKFLOW_TRANSITION: _("Status dokumen berubah"),
 }

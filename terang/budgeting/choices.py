@@ -65,3 +65,17 @@ class ShiftLevel(models.TextChoices):
     PPKD = "ppkd", _("Perubahan DPA (persetujuan PPKD)")  # between sub rincian objek within one rincian objek
     PERKADA = "perkada", _("Perubahan Perkada Penjabaran")  # between rincian objek/objek within one jenis
     PERDA = "perda", _("Perda APBD-P")  # between jenis, sub-kegiatan, program or organisation
+
+
+class ProposalKind(models.TextChoices):
+    NEW_ITEM = "new_item", _("Komponen baru")  # add an item to the catalogue
+    NEW_PRICE = "new_price", _("Harga baru")  # change the maximum price of an item
+    NEW_ACCOUNT = "new_account", _("Rekening baru")  # allow an item under another account
+
+
+class ProposalStatus(models.TextChoices):
+    DRAFT = "draft", _("Draf")  # being prepared by the agency
+    SUBMITTED = "submitted", _("Diajukan")  # waiting for the administrator
+    ADMIN_APPROVED = "admin_approved", _("Disetujui admin")  # waiting for TAPD
+    APPROVED = "approved", _("Disetujui")  # applied to the catalogue from `effective_from`
+    REJECTED = "rejected", _("Ditolak")  # closed with a reason

@@ -1,6 +1,6 @@
 """e-Budgeting models, one module per aggregate."""
 
-from .catalogue import PriceItem
+from .catalogue import PriceChange, PriceItem, PriceProposal, PriceProposalEvidence
 from .ceilings import Ceiling
 from .dpa import CashPlan, Dpa, QuarterOverride
 from .fiscal import FiscalYear, Stage, StageReopening
@@ -17,7 +17,10 @@ __all__ = [
     "Ceiling",
     "Dpa",
     "FiscalYear",
+    "PriceChange",
     "PriceItem",
+    "PriceProposal",
+    "PriceProposalEvidence",
     "QuarterOverride",
     "RedFlag",
     "ShiftLine",
