@@ -10,10 +10,12 @@ error pages under /api/ get the same shape from `terang.core.middleware.RequestC
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -22,16 +24,19 @@ from rest_framework.views import set_rollback
 from terang.core.errors import ApplicationError
 from terang.core.middleware import error_body
 
-_MESSAGES = {
-    "not_found": "Data tidak ditemukan.",
-    "method_not_allowed": "Metode tidak diizinkan untuk alamat ini.",
-    "not_authenticated": "Kredensial autentikasi tidak diberikan.",
-    "authentication_failed": "Kredensial autentikasi tidak valid.",
-    "permission_denied": "Anda tidak berwenang melakukan tindakan ini.",
-    "throttled": "Terlalu banyak permintaan. Coba lagi nanti.",
-    "parse_error": "Isi permintaan tidak dapat dibaca.",
-    "unsupported_media_type": "Jenis isi permintaan tidak didukung.",
-    "not_acceptable": "Format jawaban yang diminta tidak tersedia.",
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+_MESSAGES: dict[str, StrOrPromise] = {
+    "not_found": _("Data tidak ditemukan."),
+    "method_not_allowed": _("Metode tidak diizinkan untuk alamat ini."),
+    "not_authenticated": _("Kredensial autentikasi tidak diberikan."),
+    "authentication_failed": _("Kredensial autentikasi tidak valid."),
+    "permission_denied": _("Anda tidak berwenang melakukan tindakan ini."),
+    "throttled": _("Terlalu banyak permintaan. Coba lagi nanti."),
+    "parse_error": _("Isi permintaan tidak dapat dibaca."),
+    "unsupported_media_type": _("Jenis isi permintaan tidak didukung."),
+    "not_acceptable": _("Format jawaban yang diminta tidak tersedia."),
 }
 
 
@@ -58,13 +63,13 @@ def exception_handler(exc: Exception, ctx: dict[str, Any]) -> Response | None:
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        response.data = error_body("invalid", "Data tidak valid.", details=_details(response.data))
+        response.data = error_body("invalid", gettext("Data tidak valid."), details=_details(response.data))
     elif isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else "error"
         detail = str(exc.detail) if isinstance(exc.detail, str) else ""
         # Our message, in Indonesian; DRF's specific text (e.g. "CSRF Failed: …") stays available to developers.
-        message = _MESSAGES.get(code) or detail or "Permintaan gagal."
+        message = str(_MESSAGES.get(code) or detail or gettext("Permintaan gagal."))
         details: dict[str, Any] = {}
         if isinstance(exc, exceptions.Throttled):
             wait = getattr(exc, "wait", None)

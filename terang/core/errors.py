@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 
 class ApplicationError(Exception):
     status_code = 400
@@ -40,9 +42,9 @@ class ApplicationError(Exception):
 class PermissionDeniedError(ApplicationError):
     status_code = 403
 
-    def __init__(self, message: str = "Anda tidak berwenang melakukan tindakan ini.", **kwargs: Any):
+    def __init__(self, message: str | None = None, **kwargs: Any):
         kwargs.setdefault("code", "permission_denied")
-        super().__init__(message, **kwargs)
+        super().__init__(_("Anda tidak berwenang melakukan tindakan ini.") if message is None else message, **kwargs)
 
 
 class NotFoundError(ApplicationError):
@@ -50,9 +52,9 @@ class NotFoundError(ApplicationError):
 
     status_code = 404
 
-    def __init__(self, message: str = "Data tidak ditemukan.", **kwargs: Any):
+    def __init__(self, message: str | None = None, **kwargs: Any):
         kwargs.setdefault("code", "not_found")
-        super().__init__(message, **kwargs)
+        super().__init__(_("Data tidak ditemukan.") if message is None else message, **kwargs)
 
 
 class ConflictError(ApplicationError):

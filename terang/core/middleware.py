@@ -15,15 +15,19 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.core.signals import request_finished
 from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.functional import empty
+from django.utils.translation import gettext_lazy as _
 
 from . import context
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -35,14 +39,14 @@ API_PREFIX = "/api/"
 # Polled by load balancers or served in bulk: logged at DEBUG so they do not drown the access log.
 QUIET_PREFIXES = ("/healthz", "/static/", "/favicon.ico")
 
-_STATUS_ERRORS: dict[int, tuple[str, str]] = {
-    400: ("bad_request", "Permintaan tidak valid."),
-    401: ("not_authenticated", "Kredensial autentikasi tidak diberikan."),
-    403: ("permission_denied", "Anda tidak berwenang melakukan tindakan ini."),
-    404: ("not_found", "Alamat tidak ditemukan."),
-    405: ("method_not_allowed", "Metode tidak diizinkan."),
-    429: ("throttled", "Terlalu banyak permintaan. Coba lagi nanti."),
-    500: ("server_error", "Terjadi kesalahan pada server. Sebutkan request_id ini saat melapor."),
+_STATUS_ERRORS: dict[int, tuple[str, StrOrPromise]] = {
+    400: ("bad_request", _("Permintaan tidak valid.")),
+    401: ("not_authenticated", _("Kredensial autentikasi tidak diberikan.")),
+    403: ("permission_denied", _("Anda tidak berwenang melakukan tindakan ini.")),
+    404: ("not_found", _("Alamat tidak ditemukan.")),
+    405: ("method_not_allowed", _("Metode tidak diizinkan.")),
+    429: ("throttled", _("Terlalu banyak permintaan. Coba lagi nanti.")),
+    500: ("server_error", _("Terjadi kesalahan pada server. Sebutkan request_id ini saat melapor.")),
 }
 
 
@@ -54,8 +58,8 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 
 
 def json_error(status: int) -> JsonResponse:
-    code, message = _STATUS_ERRORS.get(status, ("error" if status < 500 else "server_error", "Permintaan gagal."))
-    return JsonResponse(error_body(code, message), status=status, json_dumps_params={"ensure_ascii": False})
+    code, message = _STATUS_ERRORS.get(status, ("error" if status < 500 else "server_error", _("Permintaan gagal.")))
+    return JsonResponse(error_body(code, str(message)), status=status, json_dumps_params={"ensure_ascii": False})
 
 
 def _is_api(request: HttpRequest) -> bool:

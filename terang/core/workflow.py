@@ -207,7 +207,7 @@ def transition(
         step = workflow.get(from_status, to_status)
         if step is None:
             raise ApplicationError(
-                _("Status tidak dapat diubah dari \u201c%(from)s\u201d ke \u201c%(to)s\u201d.")
+                _("Status tidak dapat diubah dari “%(from)s” ke “%(to)s”.")
                 % {"from": workflow.status_label(from_status), "to": workflow.status_label(to_status)},
                 code="transition_not_allowed",
                 details={"from": from_status, "to": to_status},

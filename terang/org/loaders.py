@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from terang.audit.events import EventType
 from terang.audit.services import record_change, record_event
@@ -151,7 +152,8 @@ def pemda_ensure(*, kode: str, website: str = "") -> Pemda:
                                                          RegionLevel.PROVINSI]).first()
     if region is None:
         raise ApplicationError(
-            f"Wilayah {kode} belum dimuat atau bukan kabupaten/kota/provinsi; jalankan load_reference dulu.",
+            _("Wilayah %(kode)s belum dimuat atau bukan kabupaten/kota/provinsi; jalankan load_reference dulu.")
+            % {"kode": kode},
             code="region_missing", field="kode")
     kind = {RegionLevel.KABUPATEN: PemdaKind.KABUPATEN, RegionLevel.KOTA: PemdaKind.KOTA}.get(
         region.level, PemdaKind.PROVINSI)
@@ -171,7 +173,7 @@ def _generated_code(bidang: list[str], taken: set[str]) -> str:
         if code not in taken and not any(t.startswith(f"{pairs[0]}.") and t.split(".")[6] == f"{number:02d}"
                                          and t.endswith(".0000") for t in taken):
             return code
-    raise ApplicationError("Tidak ada nomor urut kode organisasi yang tersisa.", code="code_exhausted")
+    raise ApplicationError(_("Tidak ada nomor urut kode organisasi yang tersisa."), code="code_exhausted")
 
 
 @dataclass
@@ -195,17 +197,19 @@ def parse_organisation_csv(rows: Iterable[dict[str, str]]) -> list[OrganisationR
         bidang = [b.strip() for b in (row.get("bidang_urusan") or "").split(";") if b.strip()]
         kode = (row.get("kode_skpd") or "").strip()
         if not nama:
-            errors.append(f"Baris {number}: kolom 'nama' kosong.")
+            errors.append(_("Baris %(row)s: kolom '%(field)s' kosong.") % {"row": number, "field": "nama"})
         if kind not in kinds:
-            errors.append(f"Baris {number}: jenis '{kind}' tidak dikenal.")
+            errors.append(_("Baris %(row)s: jenis '%(kind)s' tidak dikenal.") % {"row": number, "kind": kind})
         if any(not re.match(r"^\d\.\d{2}$", b) for b in bidang) or not bidang:
-            errors.append(f"Baris {number}: bidang urusan '{row.get('bidang_urusan', '')}' tidak valid.")
+            errors.append(_("Baris %(row)s: bidang urusan '%(value)s' tidak valid.")
+                          % {"row": number, "value": row.get("bidang_urusan", "")})
         if kode and not ORG_CODE_RE.match(kode):
-            errors.append(f"Baris {number}: kode organisasi '{kode}' tidak sesuai pola 0.00.0.00.0.00.00.0000.")
+            errors.append(_("Baris %(row)s: kode organisasi '%(kode)s' tidak sesuai pola 0.00.0.00.0.00.00.0000.")
+                          % {"row": number, "kode": kode})
         parsed.append(OrganisationRow(nama, (row.get("singkatan") or "").strip(), kind, bidang, kode,
                                       (row.get("sumber") or "").strip()))
     if errors:
-        raise ApplicationError("Daftar perangkat daerah tidak dapat dimuat.", code="invalid_rows",
+        raise ApplicationError(_("Daftar perangkat daerah tidak dapat dimuat."), code="invalid_rows",
                                details={"errors": errors})
     return parsed
 

@@ -113,7 +113,7 @@ def profile_request_update(
     require(actor, "org.request_profile_change", request)
     if request.status not in EDITABLE_STATUSES:
         raise ApplicationError(
-            _("Permohonan berstatus \u201c%(status)s\u201d tidak dapat diubah.")
+            _("Permohonan berstatus “%(status)s” tidak dapat diubah.")
             % {"status": request.get_status_display()},
             code="not_editable",
         )

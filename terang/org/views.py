@@ -163,7 +163,7 @@ def profile_request_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not can(request.user, "org.request_profile_change", obj):
         raise PermissionDenied
     if obj.status not in EDITABLE_STATUSES:
-        messages.error(request, _("Permohonan berstatus \u201c%(status)s\u201d tidak dapat diubah.")
+        messages.error(request, _("Permohonan berstatus “%(status)s” tidak dapat diubah.")
                        % {"status": obj.get_status_display()})
         return redirect("org:profile_request_detail", pk=obj.pk)
     initial = profile_initial(obj.organisation, obj.changes)
@@ -220,7 +220,7 @@ def profile_request_transition_view(request: HttpRequest, pk: int) -> HttpRespon
         except ApplicationError as exc:
             error = exc
         else:
-            messages.success(request, _("Status permohonan menjadi \u201c%(status)s\u201d.")
+            messages.success(request, _("Status permohonan menjadi “%(status)s”.")
                              % {"status": obj.get_status_display()})
             return redirect(reverse("org:profile_request_detail", kwargs={"pk": obj.pk}))
     obj = profile_request_for_user(user=request.user, pk=pk) or obj

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from terang.audit.events import EventType
 from terang.audit.services import record_event
@@ -168,7 +169,10 @@ def _split_versions(value: str) -> tuple[str, ...]:
 
 
 def _error(name: str, line: int, message: str) -> ApplicationError:
-    return ApplicationError(f"{name} baris {line}: {message}", code="reference_data_invalid")
+    return ApplicationError(
+        _("%(file)s baris %(line)s: %(message)s") % {"file": name, "line": line, "message": message},
+        code="reference_data_invalid",
+    )
 
 
 # --- the generic upsert ----------------------------------------------------------------------------------------
@@ -195,7 +199,8 @@ def sync_codes(model: type[Any], rows: Iterable[CodeRow], versions: dict[str, Re
             if row.parent:
                 if row.parent not in ids:
                     raise ApplicationError(
-                        f"{model._meta.verbose_name}: induk '{row.parent}' dari kode '{row.kode}' tidak ditemukan",
+                        _("%(list)s: induk '%(parent)s' dari kode '%(kode)s' tidak ditemukan")
+                        % {"list": model._meta.verbose_name, "parent": row.parent, "kode": row.kode},
                         code="reference_data_invalid",
                     )
                 parent_id = ids[row.parent]
@@ -241,7 +246,8 @@ def _link_versions(
             version = versions.get(version_code)
             if version is None:
                 raise ApplicationError(
-                    f"{model._meta.verbose_name}: versi '{version_code}' pada kode '{row.kode}' tidak dikenal",
+                    _("%(list)s: versi '%(version)s' pada kode '%(kode)s' tidak dikenal")
+                    % {"list": model._meta.verbose_name, "version": version_code, "kode": row.kode},
                     code="reference_data_invalid",
                 )
             key = (code_id, version.pk)
@@ -302,7 +308,7 @@ def program_rows(*, data_dir: Path | None = None) -> list[CodeRow]:
     for line, row in enumerate(read_csv(name, data_dir=data_dir), start=2):
         kode = _canonical(name, line, row["kode"], codes.PROGRAM)
         if row["tingkat"] not in levels:
-            raise _error(name, line, f"tingkat '{row['tingkat']}' tidak dikenal")
+            raise _error(name, line, _("tingkat '%(level)s' tidak dikenal") % {"level": row["tingkat"]})
         meta = metadata.get(kode, {})
         out.append(
             CodeRow(
@@ -323,7 +329,9 @@ def program_rows(*, data_dir: Path | None = None) -> list[CodeRow]:
         )
     missing = set(metadata) - {r.kode for r in out}
     if missing:
-        raise _error(meta_name, 0, f"metadata tanpa sub kegiatan: {', '.join(sorted(missing)[:5])}")
+        raise _error(
+            meta_name, 0, _("metadata tanpa sub kegiatan: %(codes)s") % {"codes": ", ".join(sorted(missing)[:5])}
+        )
     return out
 
 
@@ -335,7 +343,11 @@ def account_rows(*, data_dir: Path | None = None) -> list[CodeRow]:
         kode = _canonical(name, line, row["kode"], codes.ACCOUNT)
         level = codes.level_of(kode)
         if row["tingkat"] != ACCOUNT_LEVELS[level - 1]:
-            raise _error(name, line, f"tingkat '{row['tingkat']}' tidak sesuai dengan kode '{kode}'")
+            raise _error(
+                name,
+                line,
+                _("tingkat '%(level)s' tidak sesuai dengan kode '%(kode)s'") % {"level": row["tingkat"], "kode": kode},
+            )
         out.append(
             CodeRow(
                 kode=kode,
@@ -364,7 +376,11 @@ def _simple_rows(
         level = codes.level_of(kode)
         tingkat = (tingkat_map or {}).get(row["tingkat"], row["tingkat"])
         if level > len(level_names) or tingkat != level_names[level - 1]:
-            raise _error(name, line, f"tingkat '{row['tingkat']}' tidak sesuai dengan kode '{kode}'")
+            raise _error(
+                name,
+                line,
+                _("tingkat '%(level)s' tidak sesuai dengan kode '%(kode)s'") % {"level": row["tingkat"], "kode": kode},
+            )
         parent = row.get("kode_induk", "")
         out.append(
             CodeRow(
@@ -437,13 +453,15 @@ def village_activity_rows(*, data_dir: Path | None = None) -> list[CodeRow]:
         kode_bidang = _canonical(name, line, row["kode_bidang"], scheme)
         kode_sub = _canonical(name, line, row["kode_sub_bidang"], scheme)
         if codes.parent_of(kode) != kode_sub or codes.parent_of(kode_sub) != kode_bidang:
-            raise _error(name, line, f"kode '{kode}' tidak berada di bawah '{kode_sub}'")
+            raise _error(
+                name, line, _("kode '%(kode)s' tidak berada di bawah '%(parent)s'") % {"kode": kode, "parent": kode_sub}
+            )
         for store, key, value in (
             (bidang, kode_bidang, row["nama_bidang"]),
             (sub_bidang, kode_sub, row["nama_sub_bidang"]),
         ):
             if store.setdefault(key, value) != value:
-                raise _error(name, line, f"nama '{key}' berbeda dari baris sebelumnya")
+                raise _error(name, line, _("nama '%(kode)s' berbeda dari baris sebelumnya") % {"kode": key})
         kegiatan.append(
             CodeRow(
                 kode=kode,

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from terang.accounts.models import Membership
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150, label="Nama pengguna")
+    username = serializers.CharField(max_length=150, label=_("Nama pengguna"))
     password = serializers.CharField(
-        max_length=128, write_only=True, trim_whitespace=False, style={"input_type": "password"}, label="Kata sandi"
+        max_length=128, write_only=True, trim_whitespace=False, style={"input_type": "password"}, label=_("Kata sandi")
     )
     otp_token = serializers.CharField(
         max_length=16,
         required=False,
         allow_blank=True,
         write_only=True,
-        label="Kode dua faktor",
-        help_text="Wajib bila pengguna memakai autentikasi dua faktor: kode 6 digit dari aplikasi atau kode cadangan.",
+        label=_("Kode dua faktor"),
+        help_text=_(
+            "Wajib bila pengguna memakai autentikasi dua faktor: kode 6 digit dari aplikasi atau kode cadangan."
+        ),
     )
 
 
@@ -44,7 +47,7 @@ class RegionBriefSerializer(serializers.Serializer):
 class MembershipSerializer(serializers.ModelSerializer):
     peran = serializers.CharField(source="role")
     peran_label = serializers.CharField(source="get_role_display")
-    lingkup = serializers.CharField(source="scope_kind", help_text="pemda, organisation, kecamatan atau desa")
+    lingkup = serializers.CharField(source="scope_kind", help_text=_("pemda, organisation, kecamatan atau desa"))
     lingkup_label = serializers.CharField(source="scope_label")
     pemda = PemdaBriefSerializer()
     perangkat_daerah = OrganisationBriefSerializer(source="organisation", allow_null=True)
@@ -66,8 +69,8 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class TwoFactorStatusSerializer(serializers.Serializer):
-    wajib = serializers.BooleanField(help_text="Peran pengguna mewajibkan autentikasi dua faktor.")
-    aktif = serializers.BooleanField(help_text="Pengguna punya perangkat TOTP yang sudah dikonfirmasi.")
+    wajib = serializers.BooleanField(help_text=_("Peran pengguna mewajibkan autentikasi dua faktor."))
+    aktif = serializers.BooleanField(help_text=_("Pengguna punya perangkat TOTP yang sudah dikonfirmasi."))
 
 
 class MeSerializer(serializers.Serializer):  # built by accounts.api.views.me_payload
@@ -76,9 +79,9 @@ class MeSerializer(serializers.Serializer):  # built by accounts.api.views.me_pa
     nama = serializers.CharField()
     email = serializers.EmailField()
     dua_faktor = TwoFactorStatusSerializer()
-    keanggotaan = MembershipSerializer(many=True, help_text="Keanggotaan yang aktif hari ini.")
+    keanggotaan = MembershipSerializer(many=True, help_text=_("Keanggotaan yang aktif hari ini."))
 
 
 class TokenResponseSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text="Kirim sebagai header `Authorization: Token <token>`.")
+    token = serializers.CharField(help_text=_("Kirim sebagai header `Authorization: Token <token>`."))
     pengguna = MeSerializer()

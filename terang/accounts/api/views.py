@@ -13,6 +13,8 @@ from typing import Any, cast
 import django_otp
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import authenticate, user_logged_in
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -31,7 +33,7 @@ from terang.core.errors import ApplicationError
 
 from .serializers import MeSerializer, TokenRequestSerializer, TokenResponseSerializer
 
-ERROR = OpenApiResponse(description="Galat dengan bentuk {error: {code, message, request_id, details?}}")
+ERROR = OpenApiResponse(description=_("Galat dengan bentuk {error: {code, message, request_id, details?}}"))
 
 
 def me_payload(user: Any) -> dict[str, Any]:
@@ -85,8 +87,8 @@ class TokenView(APIView):
         return [cls() for cls in API_THROTTLES]
 
     @extend_schema(
-        summary="Minta token API",
-        description=(
+        summary=_("Minta token API"),
+        description=_(
             "Tukar nama pengguna dan kata sandi (dan `otp_token` bila pengguna memakai autentikasi dua faktor) "
             "dengan token. Token lama diganti. Setelah beberapa kegagalan, akun dan alamat dikunci sementara (429)."
         ),
@@ -104,26 +106,28 @@ class TokenView(APIView):
                 request, {"username": username}
             ):
                 raise ApplicationError(
-                    "Terlalu banyak percobaan masuk yang gagal. Akun ini dikunci sementara; coba lagi nanti.",
+                    gettext("Terlalu banyak percobaan masuk yang gagal. Akun ini dikunci sementara; coba lagi nanti."),
                     code="locked_out",
                     status_code=status.HTTP_429_TOO_MANY_REQUESTS,
                 )
-            raise exceptions.AuthenticationFailed("Nama pengguna atau kata sandi salah.", code="invalid_credentials")
+            raise exceptions.AuthenticationFailed(
+                gettext("Nama pengguna atau kata sandi salah."), code="invalid_credentials"
+            )
         if two_factor.has_confirmed_device(user):
             otp = (serializer.validated_data.get("otp_token") or "").strip()
             if not otp:
                 raise exceptions.AuthenticationFailed(
-                    "Masukkan kode autentikasi dua faktor di isian otp_token.", code="otp_required"
+                    gettext("Masukkan kode autentikasi dua faktor di isian otp_token."), code="otp_required"
                 )
             if not _second_factor_ok(user, otp):
-                raise exceptions.AuthenticationFailed("Kode autentikasi dua faktor salah.", code="invalid_otp")
+                raise exceptions.AuthenticationFailed(gettext("Kode autentikasi dua faktor salah."), code="invalid_otp")
         token = services.api_token_create(user=user)
         user_logged_in.send(sender=type(user), request=request, user=user)
         return Response(TokenResponseSerializer({"token": token.key, "pengguna": me_payload(user)}).data)
 
     @extend_schema(
-        summary="Cabut token API milik sendiri",
-        description="Hapus token API pengguna yang sedang masuk; skrip yang memakainya tidak dapat masuk lagi.",
+        summary=_("Cabut token API milik sendiri"),
+        description=_("Hapus token API pengguna yang sedang masuk; skrip yang memakainya tidak dapat masuk lagi."),
         tags=["auth"],
         request=None,
         responses={204: None, 401: ERROR},
@@ -141,8 +145,8 @@ class MeView(APIView):
     throttle_classes = API_THROTTLES
 
     @extend_schema(
-        summary="Pengguna yang sedang masuk",
-        description="Nama, status autentikasi dua faktor dan keanggotaan aktif (peran dan lingkupnya).",
+        summary=_("Pengguna yang sedang masuk"),
+        description=_("Nama, status autentikasi dua faktor dan keanggotaan aktif (peran dan lingkupnya)."),
         tags=["auth"],
         responses={200: MeSerializer, 401: ERROR},
     )

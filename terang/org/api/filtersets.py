@@ -6,6 +6,7 @@ import re
 
 import django_filters as filters
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -19,9 +20,9 @@ class IdFilter(filters.NumberFilter):
 
 
 class PemdaFilter(filters.FilterSet):
-    jenis = filters.MultipleChoiceFilter(field_name="kind", choices=PemdaKind.choices, label="Jenis pemda")
-    q = filters.CharFilter(method="filter_q", label="Cari nama atau kode")
-    ordering = filters.OrderingFilter(fields=(("kode", "kode"), ("nama", "nama")), label="Urutan")
+    jenis = filters.MultipleChoiceFilter(field_name="kind", choices=PemdaKind.choices, label=_("Jenis pemda"))
+    q = filters.CharFilter(method="filter_q", label=_("Cari nama atau kode"))
+    ordering = filters.OrderingFilter(fields=(("kode", "kode"), ("nama", "nama")), label=_("Urutan"))
 
     class Meta:
         model = Pemda
@@ -32,12 +33,12 @@ class PemdaFilter(filters.FilterSet):
 
 
 class RegionFilter(filters.FilterSet):
-    tingkat = filters.MultipleChoiceFilter(field_name="level", choices=RegionLevel.choices, label="Tingkat wilayah")
-    induk = filters.CharFilter(field_name="parent__kode", label="Kode wilayah induk (anak langsung)")
-    q = filters.CharFilter(method="filter_q", label="Cari nama atau awalan kode")
+    tingkat = filters.MultipleChoiceFilter(field_name="level", choices=RegionLevel.choices, label=_("Tingkat wilayah"))
+    induk = filters.CharFilter(field_name="parent__kode", label=_("Kode wilayah induk (anak langsung)"))
+    q = filters.CharFilter(method="filter_q", label=_("Cari nama atau awalan kode"))
     ordering = filters.OrderingFilter(
         fields=(("kode", "kode"), ("nama", "nama"), ("population", "penduduk"), ("area_km2", "luas_km2")),
-        label="Urutan",
+        label=_("Urutan"),
     )
 
     class Meta:
@@ -49,14 +50,14 @@ class RegionFilter(filters.FilterSet):
 
 
 class OrganisationFilter(filters.FilterSet):
-    pemda = filters.CharFilter(field_name="pemda__kode", label="Kode pemda")
-    jenis = filters.MultipleChoiceFilter(field_name="kind", choices=OrganisationKind.choices, label="Jenis")
-    skpd = filters.BooleanFilter(method="filter_skpd", label="Hanya SKPD (true) atau hanya unit lain (false)")
-    bidang_urusan = filters.CharFilter(method="filter_bidang_urusan", label="Kode bidang urusan, mis. 1.02")
-    induk = IdFilter(field_name="parent_id", label="Id perangkat daerah induk")
+    pemda = filters.CharFilter(field_name="pemda__kode", label=_("Kode pemda"))
+    jenis = filters.MultipleChoiceFilter(field_name="kind", choices=OrganisationKind.choices, label=_("Jenis"))
+    skpd = filters.BooleanFilter(method="filter_skpd", label=_("Hanya SKPD (true) atau hanya unit lain (false)"))
+    bidang_urusan = filters.CharFilter(method="filter_bidang_urusan", label=_("Kode bidang urusan, mis. 1.02"))
+    induk = IdFilter(field_name="parent_id", label=_("Id perangkat daerah induk"))
     is_ppkd = filters.BooleanFilter(label="PPKD/BUD")
-    q = filters.CharFilter(method="filter_q", label="Cari nama, singkatan atau kode")
-    ordering = filters.OrderingFilter(fields=(("kode", "kode"), ("nama", "nama")), label="Urutan")
+    q = filters.CharFilter(method="filter_q", label=_("Cari nama, singkatan atau kode"))
+    ordering = filters.OrderingFilter(fields=(("kode", "kode"), ("nama", "nama")), label=_("Urutan"))
 
     class Meta:
         model = Organisation
@@ -75,10 +76,10 @@ class OrganisationFilter(filters.FilterSet):
 
 
 class DprdMemberFilter(filters.FilterSet):
-    pemda = filters.CharFilter(field_name="pemda__kode", label="Kode pemda")
-    fraksi = IdFilter(field_name="fraksi_id", label="Id fraksi")
-    dapil = filters.CharFilter(field_name="dapil", lookup_expr="iexact", label="Daerah pemilihan")
-    q = filters.CharFilter(field_name="nama", lookup_expr="icontains", label="Cari nama")
+    pemda = filters.CharFilter(field_name="pemda__kode", label=_("Kode pemda"))
+    fraksi = IdFilter(field_name="fraksi_id", label=_("Id fraksi"))
+    dapil = filters.CharFilter(field_name="dapil", lookup_expr="iexact", label=_("Daerah pemilihan"))
+    q = filters.CharFilter(field_name="nama", lookup_expr="icontains", label=_("Cari nama"))
 
     class Meta:
         model = DprdMember
@@ -86,7 +87,7 @@ class DprdMemberFilter(filters.FilterSet):
 
 
 class FraksiFilter(filters.FilterSet):
-    pemda = filters.CharFilter(field_name="pemda__kode", label="Kode pemda")
+    pemda = filters.CharFilter(field_name="pemda__kode", label=_("Kode pemda"))
 
     class Meta:
         model = Fraksi

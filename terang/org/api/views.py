@@ -5,9 +5,10 @@ View classes carry Indonesian `description`s in extend_schema (docstrings would 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,11 +21,20 @@ from . import selectors as api_selectors
 from . import serializers
 from .filtersets import DprdMemberFilter, FraksiFilter, OrganisationFilter, PemdaFilter, RegionFilter
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # Region and pemda codes look like 35, 35.10, 35.10.01, 35.10.01.2001.
 KODE_REGEX = r"[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*"
 
 
-def _docs(tag: str, list_summary: str, list_description: str, detail_summary: str, detail_description: str) -> Any:
+def _docs(
+    tag: str,
+    list_summary: StrOrPromise,
+    list_description: StrOrPromise,
+    detail_summary: StrOrPromise,
+    detail_description: StrOrPromise,
+) -> Any:
     return extend_schema_view(
         list=extend_schema(summary=list_summary, description=list_description, tags=[tag]),
         retrieve=extend_schema(summary=detail_summary, description=detail_description, tags=[tag]),
@@ -33,10 +43,10 @@ def _docs(tag: str, list_summary: str, list_description: str, detail_summary: st
 
 @_docs(
     "pemda",
-    "Daftar pemerintah daerah",
-    "Pemerintah daerah yang aktif di instalasi Terang ini (satu instalasi dapat melayani beberapa pemda).",
-    "Satu pemerintah daerah",
-    "Pemerintah daerah menurut kodenya, mis. `35.10`.",
+    _("Daftar pemerintah daerah"),
+    _("Pemerintah daerah yang aktif di instalasi Terang ini (satu instalasi dapat melayani beberapa pemda)."),
+    _("Satu pemerintah daerah"),
+    _("Pemerintah daerah menurut kodenya, mis. `35.10`."),
 )
 class PemdaViewSet(PublicReadOnlyViewSet):
     serializer_class = serializers.PemdaSerializer
@@ -50,12 +60,16 @@ class PemdaViewSet(PublicReadOnlyViewSet):
 
 @_docs(
     "wilayah",
-    "Daftar wilayah",
-    "Wilayah menurut kode Kemendagri: provinsi → kabupaten/kota → kecamatan → desa/kelurahan. "
-    "Gunakan `induk` untuk anak langsung satu wilayah dan `tingkat` untuk satu tingkat.",
-    "Satu wilayah",
-    "Wilayah menurut kodenya (mis. `35.10.01`), dengan induk, anak langsung (beserta jumlah desa dan kelurahan), "
-    "penduduk, luas dan koordinat.",
+    _("Daftar wilayah"),
+    _(
+        "Wilayah menurut kode Kemendagri: provinsi → kabupaten/kota → kecamatan → desa/kelurahan. "
+        "Gunakan `induk` untuk anak langsung satu wilayah dan `tingkat` untuk satu tingkat."
+    ),
+    _("Satu wilayah"),
+    _(
+        "Wilayah menurut kodenya (mis. `35.10.01`), dengan induk, anak langsung (beserta jumlah desa dan kelurahan), "
+        "penduduk, luas dan koordinat."
+    ),
 )
 class RegionViewSet(PublicReadOnlyViewSet):
     serializer_class = serializers.RegionSerializer
@@ -79,11 +93,13 @@ class RegionViewSet(PublicReadOnlyViewSet):
 
 @_docs(
     "perangkat-daerah",
-    "Daftar perangkat daerah",
-    "Perangkat daerah yang aktif (OPD/SKPD), unit di bawahnya (UPTD, puskesmas, kelurahan), kantor kecamatan dan "
-    "pemerintah desa. `kode_generated` menandai kode yang tidak ada di sumber dan dibuat dengan pola resmi.",
-    "Satu perangkat daerah",
-    "Perangkat daerah menurut id-nya.",
+    _("Daftar perangkat daerah"),
+    _(
+        "Perangkat daerah yang aktif (OPD/SKPD), unit di bawahnya (UPTD, puskesmas, kelurahan), kantor kecamatan dan "
+        "pemerintah desa. `kode_generated` menandai kode yang tidak ada di sumber dan dibuat dengan pola resmi."
+    ),
+    _("Satu perangkat daerah"),
+    _("Perangkat daerah menurut id-nya."),
 )
 class OrganisationViewSet(PublicReadOnlyViewSet):
     serializer_class = serializers.OrganisationSerializer
@@ -95,10 +111,10 @@ class OrganisationViewSet(PublicReadOnlyViewSet):
 
 @_docs(
     "dprd",
-    "Daftar anggota DPRD",
-    "Anggota DPRD yang aktif, dengan fraksi dan daerah pemilihan.",
-    "Satu anggota DPRD",
-    "Anggota DPRD menurut id-nya.",
+    _("Daftar anggota DPRD"),
+    _("Anggota DPRD yang aktif, dengan fraksi dan daerah pemilihan."),
+    _("Satu anggota DPRD"),
+    _("Anggota DPRD menurut id-nya."),
 )
 class DprdMemberViewSet(PublicReadOnlyViewSet):
     serializer_class = serializers.DprdMemberSerializer
@@ -110,10 +126,10 @@ class DprdMemberViewSet(PublicReadOnlyViewSet):
 
 @_docs(
     "dprd",
-    "Daftar fraksi DPRD",
-    "Fraksi DPRD dengan jumlah anggota aktifnya.",
-    "Satu fraksi DPRD",
-    "Fraksi DPRD menurut id-nya.",
+    _("Daftar fraksi DPRD"),
+    _("Fraksi DPRD dengan jumlah anggota aktifnya."),
+    _("Satu fraksi DPRD"),
+    _("Fraksi DPRD menurut id-nya."),
 )
 class FraksiViewSet(PublicReadOnlyViewSet):
     serializer_class = serializers.FraksiSerializer

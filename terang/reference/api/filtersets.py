@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 from .. import selectors
@@ -15,11 +16,13 @@ class CodeFilterSet(filters.FilterSet):
     code_list: CodeList
 
     versi = filters.CharFilter(
-        method="filter_versi", label="Kode versi regulasi, mis. 900.1.15.5-1317/2023 (hanya kode versi itu)."
+        method="filter_versi", label=_("Kode versi regulasi, mis. 900.1.15.5-1317/2023 (hanya kode versi itu).")
     )
-    tingkat = filters.CharFilter(method="filter_tingkat", label="Nama tingkat (mis. sub_kegiatan) atau nomor level.")
-    induk = filters.CharFilter(method="filter_induk", label="Kode induk: hanya rincian langsung kode ini.")
-    q = filters.CharFilter(method="filter_q", label="Cari awalan kode (format lama maupun baru) atau kata dalam nama.")
+    tingkat = filters.CharFilter(method="filter_tingkat", label=_("Nama tingkat (mis. sub_kegiatan) atau nomor level."))
+    induk = filters.CharFilter(method="filter_induk", label=_("Kode induk: hanya rincian langsung kode ini."))
+    q = filters.CharFilter(
+        method="filter_q", label=_("Cari awalan kode (format lama maupun baru) atau kata dalam nama.")
+    )
 
     def filter_versi(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         return selectors.in_version(qs, value.strip())
@@ -45,7 +48,9 @@ UrusanFilterSet = filterset_for("urusan")
 ProgramCodeFilterSet = filterset_for("program")
 AccountFilterSet = filterset_for(
     "rekening",
-    is_postable=filters.BooleanFilter(field_name="is_postable", label="Hanya kode yang dapat dianggarkan (tingkat 6)."),
+    is_postable=filters.BooleanFilter(
+        field_name="is_postable", label=_("Hanya kode yang dapat dianggarkan (tingkat 6).")
+    ),
 )
 FungsiFilterSet = filterset_for("fungsi")
 SumberDanaFilterSet = filterset_for("sumber-dana")

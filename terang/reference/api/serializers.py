@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..models import (
@@ -36,7 +37,7 @@ class CodeSerializer(serializers.ModelSerializer):
     versi: serializers.SlugRelatedField = serializers.SlugRelatedField(
         source="versions", many=True, read_only=True, slug_field="kode"
     )
-    has_children = serializers.BooleanField(read_only=True, default=False, help_text="Memiliki kode rincian.")
+    has_children = serializers.BooleanField(read_only=True, default=False, help_text=_("Memiliki kode rincian."))
 
     class Meta:
         fields = BASE_FIELDS
@@ -51,7 +52,7 @@ class UrusanSerializer(CodeSerializer):
 
 
 class ProgramCodeSerializer(CodeSerializer):
-    is_support = serializers.BooleanField(read_only=True, help_text="Bagian program penunjang X.XX.01.")
+    is_support = serializers.BooleanField(read_only=True, help_text=_("Bagian program penunjang X.XX.01."))
 
     class Meta(CodeSerializer.Meta):
         model = ProgramCode

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
+from django.utils.text import capfirst, format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -18,11 +21,14 @@ from ..models import RegulationVersion
 from . import filtersets
 from . import serializers as s
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 KODE_PARAMETER = OpenApiParameter(
     "kode",
     OpenApiTypes.STR,
     OpenApiParameter.PATH,
-    description="Kode dalam format apa pun yang dikenal (mis. lebar lama dan baru); dinormalkan sebelum dicari.",
+    description=_("Kode dalam format apa pun yang dikenal (mis. lebar lama dan baru); dinormalkan sebelum dicari."),
 )
 
 
@@ -42,11 +48,13 @@ class CodeViewSet(viewsets.ReadOnlyModelViewSet):
     def get_object(self) -> Any:
         obj = selectors.public_code(CODE_LISTS[self.slug], self.kwargs[self.lookup_field])
         if obj is None:
-            raise NotFound("Kode tidak ditemukan.")
+            raise NotFound(gettext("Kode tidak ditemukan."))
         return obj
 
 
-def _code_viewset(name: str, slug: str, serializer: type[s.CodeSerializer], filterset: type, title: str) -> type:
+def _code_viewset(
+    name: str, slug: str, serializer: type[s.CodeSerializer], filterset: type, title: StrOrPromise
+) -> type:
     cls = type(
         name,
         (CodeViewSet,),
@@ -55,54 +63,62 @@ def _code_viewset(name: str, slug: str, serializer: type[s.CodeSerializer], filt
             "serializer_class": serializer,
             "filterset_class": filterset,
             "__module__": __name__,
-            "__doc__": f"{title[0].upper()}{title[1:]}: daftar dan rincian kode.",
         },
     )
+    # The description drf-spectacular would otherwise take from the class docstring.
+    description = format_lazy(_("{title}: daftar dan rincian kode."), title=capfirst(title))
     return extend_schema_view(
-        list=extend_schema(summary=f"Daftar {title}", tags=["referensi"]),
-        retrieve=extend_schema(summary=f"Rincian satu kode {title}", tags=["referensi"], parameters=[KODE_PARAMETER]),
+        list=extend_schema(
+            summary=format_lazy(_("Daftar {title}"), title=title), description=description, tags=["referensi"]
+        ),
+        retrieve=extend_schema(
+            summary=format_lazy(_("Rincian satu kode {title}"), title=title),
+            description=description,
+            tags=["referensi"],
+            parameters=[KODE_PARAMETER],
+        ),
     )(cls)
 
 
 UrusanViewSet = _code_viewset(
-    "UrusanViewSet", "urusan", s.UrusanSerializer, filtersets.UrusanFilterSet, "urusan dan bidang urusan"
+    "UrusanViewSet", "urusan", s.UrusanSerializer, filtersets.UrusanFilterSet, _("urusan dan bidang urusan")
 )
 ProgramCodeViewSet = _code_viewset(
     "ProgramCodeViewSet",
     "program",
     s.ProgramCodeSerializer,
     filtersets.ProgramCodeFilterSet,
-    "program, kegiatan dan sub kegiatan",
+    _("program, kegiatan dan sub kegiatan"),
 )
 AccountViewSet = _code_viewset(
-    "AccountViewSet", "rekening", s.AccountSerializer, filtersets.AccountFilterSet, "kode rekening APBD"
+    "AccountViewSet", "rekening", s.AccountSerializer, filtersets.AccountFilterSet, _("kode rekening APBD")
 )
-FungsiViewSet = _code_viewset("FungsiViewSet", "fungsi", s.FungsiSerializer, filtersets.FungsiFilterSet, "fungsi")
+FungsiViewSet = _code_viewset("FungsiViewSet", "fungsi", s.FungsiSerializer, filtersets.FungsiFilterSet, _("fungsi"))
 SumberDanaViewSet = _code_viewset(
-    "SumberDanaViewSet", "sumber-dana", s.SumberDanaSerializer, filtersets.SumberDanaFilterSet, "sumber dana"
+    "SumberDanaViewSet", "sumber-dana", s.SumberDanaSerializer, filtersets.SumberDanaFilterSet, _("sumber dana")
 )
 VillageActivityViewSet = _code_viewset(
     "VillageActivityViewSet",
     "desa-kegiatan",
     s.VillageActivitySerializer,
     filtersets.VillageActivityFilterSet,
-    "bidang dan kegiatan desa",
+    _("bidang dan kegiatan desa"),
 )
 VillageAccountViewSet = _code_viewset(
     "VillageAccountViewSet",
     "desa-rekening",
     s.VillageAccountSerializer,
     filtersets.VillageAccountFilterSet,
-    "kode rekening desa",
+    _("kode rekening desa"),
 )
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Daftar versi regulasi", tags=["referensi"]),
+    list=extend_schema(summary=_("Daftar versi regulasi"), tags=["referensi"]),
     retrieve=extend_schema(
-        summary="Rincian satu versi regulasi",
+        summary=_("Rincian satu versi regulasi"),
         tags=["referensi"],
-        parameters=[OpenApiParameter("kode", OpenApiTypes.STR, OpenApiParameter.PATH, description="Kode versi.")],
+        parameters=[OpenApiParameter("kode", OpenApiTypes.STR, OpenApiParameter.PATH, description=_("Kode versi."))],
     ),
 )
 class RegulationVersionViewSet(viewsets.ReadOnlyModelViewSet):
