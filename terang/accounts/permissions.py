@@ -149,13 +149,19 @@ def _covers(membership: Any, target: Target) -> bool:
     return False
 
 
+def effective_roles(action: str) -> set[str]:
+    """Roles that hold `action`: those declared for it, plus, for read actions (`*.view`), every role that may
+    read everything in the pemda (except the restricted views such as the audit trail)."""
+    allowed = roles_for(action)
+    if action != "pemda.view_all" and action not in RESTRICTED_VIEWS and action.endswith((".view", ".view_drafts")):
+        allowed = allowed | ROLE_ACTIONS["pemda.view_all"]
+    return allowed
+
+
 def can(user: Any, action: str, target: Any) -> bool:
     """True when one active membership of `user` holds a role granting `action` and covers `target`."""
-    allowed = roles_for(action)
+    allowed = effective_roles(action)
     resolved = target_of(target)
-    if action != "pemda.view_all" and action not in RESTRICTED_VIEWS and action.endswith((".view", ".view_drafts")):
-        # whoever may read everything in the pemda may read this too
-        allowed = allowed | ROLE_ACTIONS["pemda.view_all"]
     return any(m.role in allowed and _covers(m, resolved) for m in active_memberships(user))
 
 

@@ -8,6 +8,7 @@ in commit order and two transactions can never fork a chain.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
@@ -103,6 +104,59 @@ def record_change(
     record.save(force_insert=True)
     ChainHead.objects.filter(name=CHANGE_CHAIN).update(last_seq=record.seq, last_hash=record.hash)
     return record
+
+
+@dataclass(frozen=True)
+class ChangeEntry:
+    """One change for `record_changes_bulk` (same meaning as the keyword arguments of `record_change`)."""
+
+    action: str
+    instance: models.Model | None = None
+    object_type: str | None = None
+    object_id: Any = None
+    object_repr: str | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    reason: str = ""
+    pemda: Any = None
+
+
+@transaction.atomic
+def record_changes_bulk(*, entries: list[ChangeEntry], actor: Any = None, batch_size: int = 2000) -> int:
+    """Append many change records at once (imports): the chain head is locked and moved once, records are inserted
+    in batches. The chain is the same as if `record_change` had been called for each entry in order."""
+    if not entries:
+        return 0
+    actor_id, actor_username = _actor_fields(actor)
+    head = _lock_head(CHANGE_CHAIN)
+    seq, prev = head.last_seq, head.last_hash
+    now = timezone.now()
+    request_id = context.get_request_id()[:64]
+    records: list[ChangeRecord] = []
+    for entry in entries:
+        object_type, object_id, object_repr, pemda = entry.object_type, entry.object_id, entry.object_repr, entry.pemda
+        if entry.instance is not None:
+            object_type = object_type or entry.instance._meta.label_lower
+            object_id = object_id if object_id is not None else entry.instance.pk
+            object_repr = object_repr if object_repr is not None else str(entry.instance)[:255]
+            if pemda is None and hasattr(entry.instance, "pemda_id"):
+                pemda = entry.instance.pemda_id
+        seq += 1
+        record = ChangeRecord(
+            seq=seq, created_at=now, pemda_id=_pemda_id(pemda), actor_id=actor_id,
+            actor_username=actor_username[:150], request_id=request_id, action=entry.action,
+            object_type=(object_type or "")[:100], object_id=str(object_id if object_id is not None else "")[:64],
+            object_repr=(object_repr or "")[:255],
+            before=json_safe(entry.before) if entry.before is not None else None,
+            after=json_safe(entry.after) if entry.after is not None else None,
+            reason=entry.reason or "", prev_hash=prev,
+        )
+        record.hash = compute_hash(record_fields(record, CHANGE_FIELDS))
+        prev = record.hash
+        records.append(record)
+    ChangeRecord.objects.bulk_create(records, batch_size=batch_size)
+    ChainHead.objects.filter(name=CHANGE_CHAIN).update(last_seq=seq, last_hash=prev)
+    return len(records)
 
 
 @transaction.atomic

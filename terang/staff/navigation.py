@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from terang.accounts.permissions import ROLE_ACTIONS, user_roles
+from terang.accounts.permissions import effective_roles, user_roles
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class MenuLink:
 MENU: list[MenuItem] = [
     MenuItem("home", _("Beranda"), "staff:home"),
     MenuItem("org", _("Organisasi"), "org:index", "scope.view"),
+    MenuItem("budget", _("Anggaran"), "budgeting:home", "budget.view"),
     MenuItem("users", _("Pengguna"), "accounts:users", "accounts.manage_users"),
     MenuItem("audit", _("Audit"), "audit:index", "audit.view"),
     MenuItem("reference", _("Referensi"), "reference:index"),
@@ -58,7 +59,7 @@ def _url(name: str) -> str | None:
 def _allowed(item: MenuItem, roles: set[str]) -> bool:
     if item.action is None:
         return True
-    return bool(roles & ROLE_ACTIONS.get(item.action, set()))
+    return bool(roles & effective_roles(item.action))
 
 
 def _links(items: list[MenuItem], user: Any, path: str) -> list[MenuLink]:

@@ -143,7 +143,7 @@ def sub_activity_create(
     lokasi = fields.pop("lokasi", None)
     values = {
         "nama": code.nama, "indikator": code.indikator, "satuan": code.satuan,
-        **{k: v for k, v in fields.items() if v is not None},
+        **{k: v for k, v in fields.items() if v not in (None, "")},
     }
     sub = SubActivityBudget(fiscal_year=fiscal_year, pemda_id=fiscal_year.pemda_id, organisation=organisation,
                             sub_kegiatan=code, kode=canonical, **values)
@@ -165,7 +165,8 @@ def sub_activity_update(*, actor: Any, sub_activity: SubActivityBudget, expected
     editable_stage(fiscal_year=sub.fiscal_year, organisation=sub.organisation)
     if sub.version != expected_version:
         raise ConflictError(_("Sub kegiatan ini sudah diubah orang lain. Muat ulang lalu ulangi perubahan."),
-                            details={"current": snapshot(sub)})
+                            details={"current": snapshot(sub), "current_version": sub.version,
+                                     "yours": {k: None if v in (None, "") else str(v) for k, v in fields.items()}})
     before = snapshot(sub)
     lokasi = fields.pop("lokasi", None)
     allowed = {"indikator", "target", "satuan", "bulan_mulai", "bulan_selesai", "sumber_dana", "planning_trace"}
@@ -304,6 +305,7 @@ def _build_values(*, fiscal_year: FiscalYear, organisation: Organisation, sub: S
         vols = (_decimal(data.vol1, "vol1") or Decimal(1), _decimal(data.vol2, "vol2"), None, None)
         uraian = data.uraian or account.nama
         spesifikasi, satuan, ppn = data.spesifikasi, data.satuan, False
+    vols = tuple(v.quantize(Decimal("0.0001")) if v is not None else None for v in vols)
     for index, (vol, sat) in enumerate(zip(vols, (data.sat1, data.sat2, data.sat3, data.sat4), strict=True), 1):
         if vol is None and sat:
             raise ApplicationError(_("Satuan %(i)s diisi tanpa volume %(i)s.") % {"i": index},
@@ -391,6 +393,19 @@ def line_create(*, actor: Any, data: LineInput, sub_activity: SubActivityBudget 
     return line
 
 
+def _input_state(data: LineInput) -> dict[str, Any]:
+    """What the user submitted, JSON-safe (empty stays null), to show next to the saved version."""
+    state: dict[str, Any] = {}
+    for name in LineInput.__dataclass_fields__:
+        if name == "extra":
+            continue
+        value = getattr(data, name)
+        if hasattr(value, "pk"):
+            value = getattr(value, "kode", value.pk)
+        state[name] = None if value in (None, "") else (value if isinstance(value, bool) else str(value))
+    return state
+
+
 def _line_state(line: BudgetLine) -> dict[str, Any]:
     return snapshot(line, exclude=("created_at", "updated_at", "created_by", "fiscal_year", "pemda"))
 
@@ -427,9 +442,8 @@ def line_update(*, actor: Any, line: BudgetLine | int, data: LineInput, expected
         sub = SubActivityBudget.objects.select_for_update().get(pk=sub.pk)
         _check_sub_editable(sub)
     editable_stage(fiscal_year=current.fiscal_year, organisation=current.organisation)
+    _check_version(current, expected_version, _input_state(data))
     values = _build_values(fiscal_year=current.fiscal_year, organisation=current.organisation, sub=sub, data=data)
-    _check_version(current, expected_version, {k: str(v) if not hasattr(v, "pk") else v.pk
-                                               for k, v in values.items()})
     if values["akun"] != current.akun:
         raise ApplicationError(
             _("Akun baris tidak dapat diganti (pendapatan/belanja/pembiayaan); hapus dan buat baru."),
