@@ -5,4 +5,5 @@ from django.urls import include, path
 app_name = "apbd"
 urlpatterns = [
     path("", include("terang.budgeting.views.urls_public")),
+    path("", include("terang.budgeting.views.urls_public_stages")),
 ]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +31,7 @@ from terang.reference.selectors import accounts_for_version, sub_kegiatan_by_kod
 
 from ..calc import line_amounts
 from ..choices import LineType, StageStatus, SubActivityStatus
-from ..models import BudgetLine, Ceiling, FiscalYear, PriceItem, Stage, StageReopening, SubActivityBudget
+from ..models import BudgetLine, Ceiling, FiscalYear, PriceItem, Stage, SubActivityBudget
 
 EDITABLE_SUB_ACTIVITY = (SubActivityStatus.DRAFT, SubActivityStatus.RETURNED)
 LINE_FIELDS = (
@@ -72,23 +72,24 @@ class LineInput:
 
 
 def editable_stage(*, fiscal_year: FiscalYear, organisation: Organisation, at: Any = None) -> Stage:
-    """The stage whose input window lets `organisation` edit now, or an ApplicationError saying why not."""
+    """The stage whose input window lets `organisation` edit now, or an ApplicationError saying why not.
+
+    On PostgreSQL the stage row is share-locked for the rest of the transaction, so a save cannot commit after a
+    concurrent freeze (which locks the row for update) has taken its snapshot.
+    """
+    from ..selectors_stages import input_window
+
     now = at or timezone.now()
-    stages = list(Stage.objects.filter(fiscal_year=fiscal_year, status=StageStatus.OPEN).order_by("sequence"))
-    for stage in stages:
-        if stage.window_is_open(now):
-            return stage
-    reopening = (
-        StageReopening.objects.filter(stage__fiscal_year=fiscal_year, until__gt=now)
-        .filter(Q(organisation__isnull=True) | Q(organisation=organisation))
-        .select_related("stage")
-        .order_by("-until")
-        .first()
-    )
-    if reopening is not None:
-        return reopening.stage
-    if stages:
-        stage = stages[0]
+    window = input_window(fiscal_year=fiscal_year, organisation=organisation, at=now)
+    if window.allowed and window.stage is not None:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT id FROM {Stage._meta.db_table} WHERE id = %s FOR SHARE",  # noqa: S608
+                               [window.stage.pk])
+        return window.stage
+    stage = next(iter(Stage.objects.filter(fiscal_year=fiscal_year, status=StageStatus.OPEN).order_by("sequence")),
+                 None)
+    if stage is not None:
         when = stage.closes_at if stage.closes_at and now >= stage.closes_at else stage.opens_at
         raise ApplicationError(
             _("Jendela input tahapan %(stage)s tidak sedang terbuka (%(when)s). Perubahan hanya lewat pembukaan "
