@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+"""The e-Budgeting staff home at /staf/anggaran/ (namespace "budgeting")."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import home
+
+urlpatterns = [
+    path("", home.home, name="home"),
+]

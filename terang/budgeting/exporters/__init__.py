@@ -1,0 +1,1 @@
+"""Exports of e-Budgeting data (Excel)."""
