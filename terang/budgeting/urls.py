@@ -8,6 +8,7 @@ urlpatterns = [
     path("standar-harga/", include("terang.budgeting.views.urls_catalogue")),
     path("rka/", include("terang.budgeting.views.urls_lines")),
     path("tahapan/", include("terang.budgeting.views.urls_stages")),
+    path("pagu/", include("terang.budgeting.views.urls_ceilings")),
     path("verifikasi/", include("terang.budgeting.views.urls_verification")),
     path("dpa/", include("terang.budgeting.views.urls_dpa")),
     path("laporan/", include("terang.budgeting.views.urls_reports")),

@@ -19,6 +19,6 @@ def test_every_section_link_opens(client, who):
     assert home.status_code == 200
     nav = re.search(r'data-testid="budget-sections">(.*?)</nav>', home.content.decode(), re.S).group(1)
     links = re.findall(r'href="([^"]+)"', nav)
-    assert len(links) == 8
+    assert len(links) == 9
     for link in links:
         assert client.get(link).status_code == 200, link
