@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class FiscalYearStatus(models.TextChoices):
@@ -41,7 +42,7 @@ class SubActivityStatus(models.TextChoices):
 
 
 class LineType(models.TextChoices):
-    ITEM = "item", _("Rincian")  # a priced line from the standard catalogue
+    ITEM = "item", pgettext_lazy("jenis baris anggaran", "Rincian")  # a priced line from the standard catalogue
     UNDETAILED = "belum_dirinci", _("Belum dirinci")  # money reserved before details exist; blocked from DPA
 
 
