@@ -299,41 +299,6 @@ def agency_summaries(*, fiscal_year: FiscalYear, organisations: list[Organisatio
     return out
 
 
-@dataclass
-class ApbdIdentity:
-    """Pendapatan − belanja = surplus/defisit; penerimaan − pengeluaran pembiayaan = pembiayaan netto;
-    SiLPA tahun berkenaan = surplus/defisit + pembiayaan netto."""
-
-    pendapatan: Decimal
-    belanja: Decimal
-    penerimaan_pembiayaan: Decimal
-    pengeluaran_pembiayaan: Decimal
-
-    @property
-    def surplus_defisit(self) -> Decimal:
-        return self.pendapatan - self.belanja
-
-    @property
-    def pembiayaan_netto(self) -> Decimal:
-        return self.penerimaan_pembiayaan - self.pengeluaran_pembiayaan
-
-    @property
-    def silpa(self) -> Decimal:
-        return self.surplus_defisit + self.pembiayaan_netto
-
-
-def apbd_identity(*, fiscal_year: FiscalYear) -> ApbdIdentity:
-    """The APBD identity of the live (draft) lines of a fiscal year — for pemda-wide staff only (one query)."""
-    agg = BudgetLine.objects.filter(fiscal_year=fiscal_year).aggregate(
-        pendapatan=Sum("total", filter=Q(akun="4")),
-        belanja=Sum("total", filter=Q(akun="5")),
-        masuk=Sum("total", filter=Q(akun="6", account__kode__startswith=PENERIMAAN_PEMBIAYAAN + ".")),
-        keluar=Sum("total", filter=Q(akun="6", account__kode__startswith=PENGELUARAN_PEMBIAYAAN + ".")),
-    )
-    return ApbdIdentity(pendapatan=agg["pendapatan"] or ZERO, belanja=agg["belanja"] or ZERO,
-                        penerimaan_pembiayaan=agg["masuk"] or ZERO, pengeluaran_pembiayaan=agg["keluar"] or ZERO)
-
-
 # --- input window -------------------------------------------------------------------------------------------------
 
 

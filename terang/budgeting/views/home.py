@@ -45,9 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _identity(fiscal_year: FiscalYear) -> Any:
-    """The APBD identity of the live lines from the shared summaries module (selectors' own sums as a fallback)."""
-    try:
-        from ..summaries import apbd_identity as shared
-    except ImportError:  # pragma: no cover - the summaries module ships with the reports area
-        return selectors.apbd_identity(fiscal_year=fiscal_year)
-    return shared(fiscal_year=fiscal_year)
+    """The APBD identity of the live (draft) lines, for pemda-wide staff."""
+    from ..summaries import apbd_identity
+
+    return apbd_identity(fiscal_year=fiscal_year)
