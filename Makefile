@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install install-dev serve lint typecheck schema check-schema messages ci clean
+.PHONY: demo test install install-dev serve lint typecheck schema check-schema messages ci clean bench
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "Python >= 3.11 tidak ditemukan (Python >= 3.11 is required)"; exit 1; }
@@ -60,6 +60,14 @@ messages: install-dev
 
 ci:
 	bash .ci/run
+
+# Benchmarks (not tests): each prints its figures and the ratio to its target. See bench/README.md.
+bench: install-dev
+	$(PY) bench/budget_freeze_diff.py
+	TERANG_BENCH_CACHE=1 $(PY) bench/bench_summary_api.py
+	TERANG_BENCH_CACHE=1 $(PY) bench/bench_csv_export_memory.py
+	TERANG_BENCH_CACHE=1 $(PY) bench/bench_load.py
+	@if [ -n "$$DATABASE_URL" ]; then $(PY) bench/bench_import_copy.py; fi
 
 clean:
 	rm -rf $(VENV) var/staticfiles

@@ -48,6 +48,7 @@ class DemoResult:
     pemda: Pemda
     counts: dict[str, Any] = field(default_factory=dict)
     users: list[DemoUser] = field(default_factory=list)
+    budget: dict[str, Any] | None = None
 
 
 def _ensure_units(pemda: Pemda, scale: str) -> dict[str, int]:
@@ -163,12 +164,18 @@ def _demo_users(pemda: Pemda, scale: str) -> list[DemoUser]:
 
 
 @transaction.atomic
-def demo_data_load(*, scale: str = "small", seed: int = 2026) -> DemoResult:
-    """Banyuwangi as the demo tenant: pemda, real agencies, generated sub-units, DPRD, one user per role."""
+def demo_data_load(*, scale: str = "small", seed: int = 2026, budget: bool = True) -> DemoResult:
+    """Banyuwangi as the demo tenant: pemda, real agencies, generated sub-units, DPRD, one user per role, and (unless
+    `budget` is false) the e-Budgeting demo: APBD TA 2026 with two published stages
+    (terang.budgeting.services.demo.budget_demo_load)."""
     pemda = pemda_ensure(kode=DEMO_PEMDA, website="https://banyuwangikab.go.id")
     result = DemoResult(pemda=pemda)
     result.counts["perangkat_daerah"] = load_banyuwangi_organisations(pemda).as_dict()
     result.counts.update(_ensure_units(pemda, scale))
     result.counts["anggota_dprd"] = _ensure_dprd(pemda, seed)
     result.users = _demo_users(pemda, scale)
+    if budget:
+        from terang.budgeting.services.demo import budget_demo_load
+
+        result.budget = budget_demo_load(pemda=pemda, scale=scale, seed=seed)
     return result
