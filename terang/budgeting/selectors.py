@@ -323,7 +323,7 @@ def entry_state(*, user: Any, fiscal_year: FiscalYear, organisation: Organisatio
 
     allowed = can(user, EDIT, organisation)
     try:
-        stage = editable_stage(fiscal_year=fiscal_year, organisation=organisation)
+        stage = editable_stage(fiscal_year=fiscal_year, organisation=organisation, lock=False)
     except ApplicationError as exc:
         return EntryState(False, current_stage(fiscal_year), exc.message, allowed)
     if not allowed:

@@ -71,18 +71,20 @@ class LineInput:
 # --- input window -----------------------------------------------------------------------------------------------
 
 
-def editable_stage(*, fiscal_year: FiscalYear, organisation: Organisation, at: Any = None) -> Stage:
+def editable_stage(*, fiscal_year: FiscalYear, organisation: Organisation, at: Any = None,
+                   lock: bool = True) -> Stage:
     """The stage whose input window lets `organisation` edit now, or an ApplicationError saying why not.
 
-    On PostgreSQL the stage row is share-locked for the rest of the transaction, so a save cannot commit after a
-    concurrent freeze (which locks the row for update) has taken its snapshot.
+    With `lock` (every write), on PostgreSQL the stage row is share-locked for the rest of the transaction, so a
+    save cannot commit after a concurrent freeze (which locks the row for update) has taken its snapshot. Pages
+    that only ask whether editing is possible pass `lock=False`.
     """
     from ..selectors_stages import input_window
 
     now = at or timezone.now()
     window = input_window(fiscal_year=fiscal_year, organisation=organisation, at=now)
     if window.allowed and window.stage is not None:
-        if connection.vendor == "postgresql":
+        if lock and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT id FROM {Stage._meta.db_table} WHERE id = %s FOR SHARE",  # noqa: S608
                                [window.stage.pk])
