@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from terang.accounts.permissions import require
 from terang.audit.events import EventType
-from terang.audit.services import record_change, record_event, snapshot
+from terang.audit.services import ChangeEntry, record_change, record_changes_bulk, record_event, snapshot
 from terang.core.errors import ApplicationError, ConflictError, NotFoundError
 from terang.core.money import format_rupiah, to_decimal
 from terang.core.workflow import transition
@@ -511,9 +511,13 @@ def catalogue_import(
     payload = {"source": report.source, "sha256": digest, "rows": report.rows_read, "items": report.items_read,
                "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
                "price_changes": report.price_changes, "by_kind": report.by_kind}
-    # One change record for the whole import, holding the before/after of every updated item: one record per item
-    # would lock and rewrite the audit chain head once per item, which is quadratic inside one PostgreSQL
-    # transaction (10,000 items: minutes). Per-item price history is in PriceChange.
+    # One change record per updated item (so an item's history shows the import), appended in bulk with a single
+    # move of the audit chain head, then one record for the whole import.
+    record_changes_bulk(entries=[
+        ChangeEntry(action="update", instance=u.item, before=u.before, after=after_items[str(u.item.pk)],
+                    reason=reason)
+        for u in to_update
+    ], actor=actor)
     record_change(action="import", instance=fiscal_year, before={"items": before_items},
                   after={**payload, "updated_items": after_items}, reason=reason, actor=actor)
     record_event(event_type=EventType.CATALOGUE_IMPORTED, instance=fiscal_year, payload=payload, actor=actor)

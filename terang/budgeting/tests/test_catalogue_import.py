@@ -172,6 +172,9 @@ def test_reimport_is_idempotent_and_updates_prices_with_change_records(world, fr
     bata = items[("1.1.12.01.01.0001.17127", "")]
     assert record.before["items"][str(bata.pk)] == {"harga": "1850.00"}
     assert len(record.before["items"]) == 3
+    item_record = ChangeRecord.objects.get(action="update", object_type="budgeting.priceitem", object_id=str(bata.pk))
+    assert (item_record.before, item_record.after["harga"]) == ({"harga": "1850.00"}, "1900.00")
+    assert item_record.reason.startswith("Impor standar harga")
     assert DomainEvent.objects.filter(event_type=EventType.CATALOGUE_IMPORTED).count() == 3
 
 
