@@ -44,11 +44,18 @@ class EventType(IntEnum):
     SUB_ACTIVITY_RETURNED = 431
     SUB_ACTIVITY_VERIFIED = 432
     SUB_ACTIVITY_LOCKED = 433
+    VERIFICATION_COMMENT_ADDED = 434
+    VERIFICATION_COMMENT_ANSWERED = 435
+    VERIFICATION_COMMENT_RESOLVED = 436
     RKA_IMPORTED = 440
+    LINE_CREATED = 441
+    LINE_UPDATED = 442
+    LINE_DELETED = 443
     FLAG_DISMISSED = 450
     FLAGS_REFRESHED = 451
     SHIFT_CREATED = 460
     SHIFT_APPROVED = 461
+    SHIFT_REJECTED = 462
     DPA_CREATED = 470
     CASH_PLAN_SET = 471
     QUARTER_OVERRIDE_GRANTED = 472
@@ -95,11 +102,18 @@ EVENT_LABELS = {
     EventType.SUB_ACTIVITY_RETURNED: _("RKA sub kegiatan dikembalikan"),
     EventType.SUB_ACTIVITY_VERIFIED: _("RKA sub kegiatan terverifikasi"),
     EventType.SUB_ACTIVITY_LOCKED: _("RKA sub kegiatan dikunci"),
+    EventType.VERIFICATION_COMMENT_ADDED: _("Catatan verifikasi ditulis"),
+    EventType.VERIFICATION_COMMENT_ANSWERED: _("Catatan verifikasi dijawab"),
+    EventType.VERIFICATION_COMMENT_RESOLVED: _("Catatan verifikasi diselesaikan"),
     EventType.RKA_IMPORTED: _("Rincian RKA diimpor"),
+    EventType.LINE_CREATED: _("Rincian anggaran ditambahkan"),
+    EventType.LINE_UPDATED: _("Rincian anggaran diubah"),
+    EventType.LINE_DELETED: _("Rincian anggaran dihapus"),
     EventType.FLAG_DISMISSED: _("Tanda bahaya diabaikan"),
     EventType.FLAGS_REFRESHED: _("Tanda bahaya diperbarui"),
     EventType.SHIFT_CREATED: _("Pergeseran anggaran dibuat"),
     EventType.SHIFT_APPROVED: _("Pergeseran anggaran disetujui"),
+    EventType.SHIFT_REJECTED: _("Pergeseran anggaran ditolak"),
     EventType.DPA_CREATED: _("DPA dibuat"),
     EventType.CASH_PLAN_SET: _("Anggaran kas ditetapkan"),
     EventType.QUARTER_OVERRIDE_GRANTED: _("Izin triwulan terkunci diberikan"),

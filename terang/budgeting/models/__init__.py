@@ -7,7 +7,7 @@ from .fiscal import FiscalYear, Stage, StageReopening
 from .flags import RedFlag
 from .lines import BudgetLine, SubActivityBudget
 from .shifts import BudgetShift, ShiftLine
-from .snapshots import StageLine
+from .snapshots import StageFlag, StageLine, StageSubActivity
 from .verification import VerificationComment
 
 __all__ = [
@@ -25,8 +25,10 @@ __all__ = [
     "RedFlag",
     "ShiftLine",
     "Stage",
+    "StageFlag",
     "StageLine",
     "StageReopening",
+    "StageSubActivity",
     "SubActivityBudget",
     "VerificationComment",
 ]
