@@ -48,6 +48,16 @@ def _lock_head(name: str) -> ChainHead:
     return head
 
 
+def _lock_heads(*names: str) -> dict[str, ChainHead]:
+    """Lock several chain heads with one query, in name order (the fixed lock order: "change" before "event")."""
+    wanted = sorted(names)
+    heads = {h.name: h for h in ChainHead.objects.select_for_update().filter(name__in=wanted).order_by("name")}
+    if len(heads) < len(wanted):  # first use of a chain: create the missing rows, then lock them in order
+        for name in wanted:
+            heads[name] = _lock_head(name)
+    return heads
+
+
 def _actor_fields(actor: Any) -> tuple[Any, str]:
     actor = actor if actor is not None else context.get_actor()
     if actor is None or not getattr(actor, "is_authenticated", False):
@@ -177,8 +187,8 @@ def record_event(
         if pemda is None and hasattr(instance, "pemda_id"):
             pemda = instance.pemda_id
     actor_id, actor_username = _actor_fields(actor)
-    _lock_head(CHANGE_CHAIN)  # fixed lock order: "change" before "event", even for event-only transactions
-    head = _lock_head(EVENT_CHAIN)
+    # fixed lock order: "change" before "event", even for event-only transactions; one query locks both
+    head = _lock_heads(CHANGE_CHAIN, EVENT_CHAIN)[EVENT_CHAIN]
     event = DomainEvent(
         seq=head.last_seq + 1,
         created_at=timezone.now(),
