@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from terang.accounts.permissions import can
 from terang.audit.selectors import events_for_object, history_for
 from terang.core.errors import ApplicationError, ConflictError
+from terang.core.views import run_action
 from terang.core.workflow import available_transitions
 
 from . import services
@@ -104,23 +105,22 @@ def profile_request_create(request: HttpRequest) -> HttpResponse:
         organisation = choices[0]
     form = ProfileRequestForm(request.POST or None, organisation=organisation,
                               initial=profile_initial(organisation))
-    error: ApplicationError | None = None
+
+    def page(error: ApplicationError | None = None) -> dict[str, Any]:
+        return {"form": form, "organisation": organisation, "error": error, "profile_request": None}
+
     if request.method == "POST" and form.is_valid():
-        try:
-            created = services.profile_request_create(organisation=organisation, actor=request.user,
-                                             changes=form.changes(), alasan=form.cleaned_data["alasan"])
-        except ApplicationError as exc:
-            error = exc
-        else:
-            messages.success(request, _("Permohonan perubahan profil disimpan sebagai draf."))
-            return redirect("org:profile_request_detail", pk=created.pk)
-    return render(request, "org/profile_request_form.html", {
-        "form": form, "organisation": organisation, "error": error, "profile_request": None,
-    }, status=_status_for(error))
+        return run_action(
+            request, service=services.profile_request_create,
+            kwargs={"organisation": organisation, "actor": request.user, "changes": form.changes(),
+                    "alasan": form.cleaned_data["alasan"]},
+            success_message=_("Permohonan perubahan profil disimpan sebagai draf."), redirect_to=_detail_url,
+            error_template="org/profile_request_form.html", context=page)
+    return render(request, "org/profile_request_form.html", page())
 
 
-def _status_for(error: ApplicationError | None) -> int:
-    return 200 if error is None else error.status_code
+def _detail_url(obj: OrganisationProfileRequest) -> str:
+    return reverse("org:profile_request_detail", kwargs={"pk": obj.pk})
 
 
 def _detail_context(request: HttpRequest, obj: OrganisationProfileRequest) -> dict[str, Any]:
@@ -169,16 +169,10 @@ def profile_request_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = profile_initial(obj.organisation, obj.changes)
     initial.update(alasan=obj.alasan, version=obj.version)
     form = ProfileRequestForm(request.POST or None, organisation=obj.organisation, initial=initial)
-    error: ApplicationError | None = None
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            updated = services.profile_request_update(
-                profile_request=obj, actor=request.user, changes=form.changes(),
-                alasan=form.cleaned_data["alasan"], expected_version=form.cleaned_data.get("version") or 0,
-            )
-        except ConflictError as exc:
-            error = exc
+
+    def page(error: ApplicationError | None = None) -> dict[str, Any]:
+        shown, conflict = form, None
+        if isinstance(error, ConflictError):
             obj.refresh_from_db()
             conflict = [
                 {"label": _field_label(name), "value": obj.changes.get(name, "")}
@@ -187,17 +181,20 @@ def profile_request_edit(request: HttpRequest, pk: int) -> HttpResponse:
             # keep what the user typed, but from now on against the version they have just been shown
             data = request.POST.copy()
             data["version"] = str(obj.version)
-            form = ProfileRequestForm(data, organisation=obj.organisation)
-            form.is_valid()
-        except ApplicationError as exc:
-            error = exc
-        else:
-            messages.success(request, _("Permohonan diperbarui."))
-            return redirect("org:profile_request_detail", pk=updated.pk)
-    return render(request, "org/profile_request_form.html", {
-        "form": form, "organisation": obj.organisation, "error": error, "conflict": conflict,
-        "profile_request": obj,
-    }, status=_status_for(error))
+            shown = ProfileRequestForm(data, organisation=obj.organisation)
+            shown.is_valid()
+        return {"form": shown, "organisation": obj.organisation, "error": error, "conflict": conflict,
+                "profile_request": obj}
+
+    if request.method == "POST" and form.is_valid():
+        return run_action(
+            request, service=services.profile_request_update,
+            kwargs={"profile_request": obj, "actor": request.user, "changes": form.changes(),
+                    "alasan": form.cleaned_data["alasan"],
+                    "expected_version": form.cleaned_data.get("version") or 0},
+            success_message=_("Permohonan diperbarui."), redirect_to=_detail_url,
+            error_template="org/profile_request_form.html", context=page)
+    return render(request, "org/profile_request_form.html", page())
 
 
 @login_required
@@ -207,23 +204,11 @@ def profile_request_transition_view(request: HttpRequest, pk: int) -> HttpRespon
     obj = profile_request_for_user(user=request.user, pk=pk)
     if obj is None:
         raise Http404
-    form = TransitionForm(request.POST)
-    error: ApplicationError | None = None
-    if not form.is_valid():
-        error = ApplicationError(_("Permintaan tidak valid."))
-    else:
-        try:
-            obj = services.profile_request_transition(
-                profile_request=obj, to_status=form.cleaned_data["to_status"], actor=request.user,
-                reason=form.cleaned_data["reason"], expected_version=form.cleaned_data.get("version"),
-            )
-        except ApplicationError as exc:
-            error = exc
-        else:
-            messages.success(request, _("Status permohonan menjadi “%(status)s”.")
-                             % {"status": obj.get_status_display()})
-            return redirect(reverse("org:profile_request_detail", kwargs={"pk": obj.pk}))
-    obj = profile_request_for_user(user=request.user, pk=pk) or obj
-    context = _detail_context(request, obj)
-    context["error"] = error
-    return render(request, "org/profile_request_detail.html", context, status=_status_for(error))
+    return run_action(
+        request, form=TransitionForm(request.POST), service=services.profile_request_transition,
+        kwargs=lambda data: {"profile_request": obj, "to_status": data["to_status"], "actor": request.user,
+                             "reason": data["reason"], "expected_version": data.get("version")},
+        success_message=lambda changed: _("Status permohonan menjadi “%(status)s”.")
+        % {"status": changed.get_status_display()},
+        redirect_to=_detail_url(obj), error_template="org/profile_request_detail.html",
+        context=lambda error: _detail_context(request, profile_request_for_user(user=request.user, pk=pk) or obj))

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from terang.accounts.permissions import can
 from terang.audit.selectors import events_for_object
 from terang.core.errors import ApplicationError
+from terang.core.views import run_action
 from terang.core.workflow import available_transitions
 from terang.org.models import Organisation
 from terang.org.selectors import organisations_for_user
@@ -398,24 +399,26 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
         initial.update(fiscal_year=item.fiscal_year_id, item_kode=item.kode, item_zona=item.zone)
     form = ProposalForm(request.POST or None, request.FILES or None, years=years, organisations=organisations,
                         initial=initial)
-    error: ApplicationError | None = None
+
+    def page(error: ApplicationError | None = None) -> dict[str, Any]:
+        return {"form": form, "error": error, "proposal": None,
+                "crumbs": _crumbs((_("Usulan"), reverse("budgeting:proposal_list")), (_("Baru"), ""))}
+
     if request.method == "POST" and form.is_valid():
         chosen = _resolve_item(form)
         if not form.errors:
-            try:
-                proposal = services.price_proposal_create(
-                    actor=request.user, fiscal_year=form.cleaned_data["fiscal_year"],
-                    organisation=form.cleaned_data["organisation"], data=form.proposal_input(chosen),
-                    evidence=form.cleaned_data["bukti"])
-            except ApplicationError as exc:
-                error = exc
-            else:
-                messages.success(request, _("Usulan disimpan sebagai draf. Periksa lalu ajukan."))
-                return redirect("budgeting:proposal_detail", pk=proposal.pk)
-    return render(request, "budgeting/catalogue/proposal_form.html", {
-        "form": form, "error": error, "proposal": None,
-        "crumbs": _crumbs((_("Usulan"), reverse("budgeting:proposal_list")), (_("Baru"), "")),
-    }, status=_status_for(error))
+            return run_action(
+                request, service=services.price_proposal_create,
+                kwargs={"actor": request.user, "fiscal_year": form.cleaned_data["fiscal_year"],
+                        "organisation": form.cleaned_data["organisation"], "data": form.proposal_input(chosen),
+                        "evidence": form.cleaned_data["bukti"]},
+                success_message=_("Usulan disimpan sebagai draf. Periksa lalu ajukan."),
+                redirect_to=_proposal_url, error_template="budgeting/catalogue/proposal_form.html", context=page)
+    return render(request, "budgeting/catalogue/proposal_form.html", page())
+
+
+def _proposal_url(proposal: PriceProposal) -> str:
+    return reverse("budgeting:proposal_detail", args=[proposal.pk])
 
 
 def _proposal_or_404(request: HttpRequest, pk: int) -> PriceProposal:
@@ -473,25 +476,23 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
                         initial=initial)
     form.fields["fiscal_year"].disabled = True
     form.fields["organisation"].disabled = True
-    error: ApplicationError | None = None
+
+    def page(error: ApplicationError | None = None) -> dict[str, Any]:
+        return {"form": form, "error": error, "proposal": proposal,
+                "crumbs": _crumbs((_("Usulan"), reverse("budgeting:proposal_list")),
+                                  (f"#{proposal.pk}", _proposal_url(proposal)), (_("Ubah"), ""))}
+
     if request.method == "POST" and form.is_valid():
         chosen = _resolve_item(form)
         if not form.errors:
-            try:
-                proposal = services.price_proposal_update(
-                    actor=request.user, proposal=proposal, data=form.proposal_input(chosen),
-                    expected_version=form.cleaned_data.get("version") or 0, evidence=form.cleaned_data["bukti"])
-            except ApplicationError as exc:
-                error = exc
-            else:
-                messages.success(request, _("Usulan diperbarui."))
-                return redirect("budgeting:proposal_detail", pk=proposal.pk)
-    return render(request, "budgeting/catalogue/proposal_form.html", {
-        "form": form, "error": error, "proposal": proposal,
-        "crumbs": _crumbs((_("Usulan"), reverse("budgeting:proposal_list")),
-                          (f"#{proposal.pk}", reverse("budgeting:proposal_detail", args=[proposal.pk])),
-                          (_("Ubah"), "")),
-    }, status=_status_for(error))
+            return run_action(
+                request, service=services.price_proposal_update,
+                kwargs={"actor": request.user, "proposal": proposal, "data": form.proposal_input(chosen),
+                        "expected_version": form.cleaned_data.get("version") or 0,
+                        "evidence": form.cleaned_data["bukti"]},
+                success_message=_("Usulan diperbarui."), redirect_to=_proposal_url,
+                error_template="budgeting/catalogue/proposal_form.html", context=page)
+    return render(request, "budgeting/catalogue/proposal_form.html", page())
 
 
 class TransitionForm(forms.Form):
@@ -505,25 +506,14 @@ class TransitionForm(forms.Form):
 def proposal_transition(request: HttpRequest, pk: int) -> HttpResponse:
     """Submit, approve or reject (the engine decides whether the user may)."""
     proposal = _proposal_or_404(request, pk)
-    form = TransitionForm(request.POST)
-    error: ApplicationError | None = None
-    if not form.is_valid():
-        error = ApplicationError(_("Permintaan tidak valid."))
-    else:
-        try:
-            proposal = services.price_proposal_transition(
-                actor=request.user, proposal=proposal, to_status=form.cleaned_data["to_status"],
-                reason=form.cleaned_data["reason"], expected_version=form.cleaned_data.get("version"))
-        except ApplicationError as exc:
-            error = exc
-        else:
-            messages.success(request, _("Status usulan menjadi “%(status)s”.") % {
-                "status": proposal.get_status_display()})
-            return redirect("budgeting:proposal_detail", pk=proposal.pk)
-    proposal = _proposal_or_404(request, pk)
-    context = _detail_context(request, proposal)
-    context["error"] = error
-    return render(request, "budgeting/catalogue/proposal_detail.html", context, status=_status_for(error))
+    return run_action(
+        request, form=TransitionForm(request.POST), service=services.price_proposal_transition,
+        kwargs=lambda data: {"actor": request.user, "proposal": proposal, "to_status": data["to_status"],
+                             "reason": data["reason"], "expected_version": data.get("version")},
+        success_message=lambda changed: _("Status usulan menjadi “%(status)s”.") % {
+            "status": changed.get_status_display()},
+        redirect_to=_proposal_url(proposal), error_template="budgeting/catalogue/proposal_detail.html",
+        context=lambda error: _detail_context(request, _proposal_or_404(request, pk)))
 
 
 class EvidenceForm(forms.Form):
@@ -535,23 +525,14 @@ class EvidenceForm(forms.Form):
 @require_POST
 def proposal_evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _proposal_or_404(request, pk)
-    form = EvidenceForm(request.POST, request.FILES)
-    error: ApplicationError | None = None
-    if not form.is_valid():
-        error = ApplicationError(_("Pilih berkas yang akan dilampirkan."), field="file")
-    else:
-        try:
-            services.price_proposal_evidence_add(actor=request.user, proposal=proposal,
-                                                 file=form.cleaned_data["file"],
-                                                 description=form.cleaned_data["description"])
-        except ApplicationError as exc:
-            error = exc
-        else:
-            messages.success(request, _("Bukti dilampirkan."))
-            return redirect("budgeting:proposal_detail", pk=proposal.pk)
-    context = _detail_context(request, _proposal_or_404(request, pk))
-    context["error"] = error
-    return render(request, "budgeting/catalogue/proposal_detail.html", context, status=_status_for(error))
+    return run_action(
+        request, form=EvidenceForm(request.POST, request.FILES), service=services.price_proposal_evidence_add,
+        invalid_message=ApplicationError(_("Pilih berkas yang akan dilampirkan."), field="file"),
+        kwargs=lambda data: {"actor": request.user, "proposal": proposal, "file": data["file"],
+                             "description": data["description"]},
+        success_message=_("Bukti dilampirkan."), redirect_to=_proposal_url(proposal),
+        error_template="budgeting/catalogue/proposal_detail.html",
+        context=lambda error: _detail_context(request, _proposal_or_404(request, pk)))
 
 
 @login_required
