@@ -17,15 +17,19 @@ pemda (a second run finds fiscal year 2026 and adds nothing):
   `services.stages` (stage_close_and_freeze / stage_publish, by the demo BPKAD officer; dates then set to 2025);
 * a handful of planted anomalies, exactly the patterns the red-flag rules look for (listed in the result), and a
   red-flag refresh (`services.flags.flags_refresh`) so the demo shows them.
+* the next year, TA 2027, in preparation (`next_year_demo_load`, also on a later run over an existing 2026): the
+  default stages, the catalogue carried over, agency ceilings, KUA-PPAS published, RKA-SKPD open from the load day
+  for 30 days, and three sub-kegiatan of the demo operator's agency (operator.dinkes) with lines entered by the
+  operator through the line services — so a visitor can try line entry right after `make demo`.
 
-Lines are written in batches of 5,000 from prepared rows with totals from `calc.line_amounts` (COPY on PostgreSQL,
-executemany elsewhere; the catalogue, sub-kegiatan and ceilings with `bulk_create`), no query per line. They do not
-go through the line services, but every line obeys their rules (price ≤ catalogue, item allowed for the account,
-postable account of the year's version, sub-kegiatan of the unit's bidang, ceilings respected) — except the planted
-anomalies, which the services would refuse. Clean data also stays clear of the red-flag rules (volumes within each
-item's band and at most once per sub-kegiatan, no round totals, ceilings above totals, a planning trace on every
-sub-kegiatan): only the planted anomalies and the explicit 'belum dirinci' lines are flagged. No change record is
-written per line; one domain event per import and per stage (closed, frozen, published) is.
+The 2026 lines are written in batches of 5,000 from prepared rows with totals from `calc.line_amounts` (COPY on
+PostgreSQL, executemany elsewhere; the catalogue, sub-kegiatan and ceilings with `bulk_create`), no query per line.
+They do not go through the line services, but every line obeys their rules (price ≤ catalogue, item allowed for the
+account, postable account of the year's version, sub-kegiatan of the unit's bidang, ceilings respected) — except the
+planted anomalies, which the services would refuse. Clean data also stays clear of the red-flag rules (volumes
+within each item's band and at most once per sub-kegiatan, no round totals, ceilings above totals, a planning trace
+on every sub-kegiatan): only the planted anomalies and the explicit 'belum dirinci' lines are flagged. No change
+record is written per 2026 line; one domain event per import and per stage (closed, frozen, published) is.
 """
 
 # ruff: noqa: S311 -- seeded pseudo-random numbers make the demo reproducible; nothing here is a secret
@@ -50,6 +54,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.db.models import Count, Field, Sum
+from django.utils import timezone
 
 from terang.audit.events import EventType
 from terang.audit.services import record_event
@@ -2175,8 +2180,7 @@ def _freeze_and_publish(stage: Stage, *, actor: Any, frozen_at: datetime, publis
         stage_services.stage_close_and_freeze(actor=actor, stage=stage)
         stage_services.stage_publish(actor=actor, stage=Stage.objects.get(pk=stage.pk))
     else:  # no BPKAD officer (generator called without the foundation's demo users): same snapshot, same digest
-        with connection.cursor() as cursor:
-            cursor.execute(stage_services.freeze_sql(), [stage.pk, stage.fiscal_year_id])
+        stage_services.freeze_snapshot(stage)  # lines, sub-kegiatan details and red flags, as the service does
         digest = stage_services.stage_digest(stage)
         record_event(event_type=EventType.STAGE_FROZEN, instance=stage, pemda=stage.pemda_id, payload={
             "lines": digest.lines, "total": str(digest.total), "digest": digest.digest, "algorithm": "sha256",
@@ -2241,6 +2245,185 @@ ANOMALY_TEXT = {
     "fills_ceiling": ("Total sub kegiatan tepat sama dengan pagunya", (FlagRule.FILLS_CEILING,)),
     "round_total": ("Baris dengan jumlah bulat mencurigakan", (FlagRule.ROUND_TOTAL,)),
 }
+
+# --- the next year: TA 2027 in preparation, its RKA input window open --------------------------------------------
+
+NEXT_TAHUN = TAHUN + 1
+RKA_WINDOW_DAYS = 30  # the RKA-SKPD window opens at midnight (WIB) of the load day and closes 30 days later, 16:00
+RKA_REFRESH_DAYS = 7  # a later run pushes a window closing within this many days 30 days out again
+NEXT_SUBS = 3  # sub-kegiatan of the demo operator's agency already in the RKA
+NEXT_LINES_PER_SUB = 4
+NEXT_CEILING_GROWTH = Decimal("1.05")  # agency ceilings: last year's belanja + 5 %, rounded up to Rp 1 juta
+DEMO_OPERATOR = "operator.dinkes"
+
+
+def _demo_operator(pemda: Pemda) -> Any:
+    """The demo OPD operator (operator.dinkes), or the first active OPD operator of the pemda."""
+    from terang.accounts.choices import Role
+    from terang.accounts.models import Membership
+
+    memberships = (Membership.objects.filter(pemda=pemda, role=Role.OPD_OPERATOR, is_active=True,
+                                             organisation__isnull=False)
+                   .select_related("user", "organisation").order_by("pk"))
+    chosen = next((m for m in memberships if m.user.username == DEMO_OPERATOR), None) or memberships.first()
+    return (chosen.user, chosen.organisation) if chosen else (None, None)
+
+
+def _rka_window(now: datetime) -> tuple[datetime, datetime]:
+    today = now.astimezone(WIB).date()
+    opens = datetime(today.year, today.month, today.day, tzinfo=WIB)
+    closes = opens + timedelta(days=RKA_WINDOW_DAYS, hours=16)
+    return opens, closes
+
+
+def _copy_catalogue(base: FiscalYear, fy: FiscalYear) -> int:
+    """The standard price catalogue of TA 2027 (demo: last year's items and prices, same allowed accounts)."""
+    items = list(PriceItem.objects.filter(fiscal_year=base).order_by("pk"))
+    valid_from = datetime(NEXT_TAHUN - 1, 6, 1, tzinfo=WIB).date()
+    rows = [PriceItem(fiscal_year=fy, pemda_id=fy.pemda_id, kind=i.kind, kode=i.kode, kode_kelompok=i.kode_kelompok,
+                      nama_kelompok=i.nama_kelompok, nama=i.nama, spesifikasi=i.spesifikasi, satuan=i.satuan,
+                      harga=i.harga, zone=i.zone, source_id=i.source_id, valid_from=valid_from, is_active=i.is_active)
+            for i in items]
+    PriceItem.objects.bulk_create(rows, batch_size=BATCH)
+    new_pk = {old.pk: row.pk for old, row in zip(items, rows, strict=True)}
+    through = PriceItem.allowed_accounts.through
+    links = through.objects.filter(priceitem__fiscal_year=base).order_by("pk").values_list("priceitem_id",
+                                                                                          "account_id")
+    through.objects.bulk_create([through(priceitem_id=new_pk[item_id], account_id=account_id)
+                                 for item_id, account_id in links], batch_size=BATCH)
+    return len(rows)
+
+
+def _next_year_ceilings(base: FiscalYear, fy: FiscalYear, actor: Any) -> int:
+    """KUA-PPAS ceilings of TA 2027 per agency (bulk, like the 2026 ones; one domain event for all of them)."""
+    totals = (BudgetLine.objects.filter(fiscal_year=base, akun="5").values_list("organisation_id")
+              .annotate(s=Sum("total")).order_by("organisation_id"))
+    rows = [Ceiling(fiscal_year=fy, pemda_id=fy.pemda_id, organisation_id=org_id,
+                    amount=Decimal(math.ceil(total * NEXT_CEILING_GROWTH / 1_000_000) * 1_000_000))
+            for org_id, total in totals]
+    Ceiling.objects.bulk_create(rows, batch_size=BATCH)
+    record_event(event_type=EventType.CEILING_SET, instance=fy, pemda=fy.pemda_id, actor=actor,
+                 payload={"demo": True, "pagu": len(rows), "total": str(sum(r.amount for r in rows)),
+                          "dasar": f"belanja TA {TAHUN} + 5 %", "keterangan": _demo_reason()})
+    return len(rows)
+
+
+def _demo_reason() -> str:
+    return f"Nota Kesepakatan KUA dan PPAS TA {NEXT_TAHUN} (demo)"
+
+
+def _next_year_rka(base: FiscalYear, fy: FiscalYear, *, operator: Any, organisation: Organisation,
+                   seed: int) -> tuple[int, int]:
+    """A few sub-kegiatan of the demo operator's agency with lines carried over from last year, entered by the
+    operator through the line services (every rule checked: window, ceilings, catalogue price and account)."""
+    from .lines import LineInput, line_create, sub_activity_create
+
+    event = _import_event(base)
+    planted = {row["line_key"] for row in (event.payload.get("anomalies", []) if event else []) if row["line_key"]}
+    candidates: list[tuple[SubActivityBudget, list[BudgetLine]]] = []
+    subs = (SubActivityBudget.objects.filter(fiscal_year=base, organisation=organisation)
+            .select_related("sumber_dana").prefetch_related("lokasi").order_by("kode"))
+    for sub in subs:
+        lines = [ln for ln in BudgetLine.objects.filter(sub_activity=sub, line_type=LineType.ITEM,
+                                                        price_item__isnull=False)
+                 .select_related("account", "price_item", "sumber_dana").order_by("account__kode", "pk")
+                 if str(ln.line_key) not in planted][:NEXT_LINES_PER_SUB]
+        if len(lines) >= 2:
+            candidates.append((sub, lines))
+    rng = random.Random(f"terang-budget-demo-{NEXT_TAHUN}:{seed}")
+    chosen = sorted(rng.sample(candidates, min(NEXT_SUBS, len(candidates))), key=lambda pair: pair[0].kode)
+    items = {(i.kode, i.zone): i for i in PriceItem.objects.filter(fiscal_year=fy)}
+    count = 0
+    for old, lines in chosen:
+        sub = sub_activity_create(
+            actor=operator, fiscal_year=fy, organisation=organisation, kode=old.kode, target=old.target,
+            satuan=old.satuan, bulan_mulai=old.bulan_mulai, bulan_selesai=old.bulan_selesai,
+            sumber_dana=old.sumber_dana, planning_trace=old.planning_trace, lokasi=list(old.lokasi.all()))
+        for line in lines:
+            source = line.price_item
+            if source is None:  # not reached: only priced lines were chosen
+                continue
+            line_create(actor=operator, sub_activity=sub, data=LineInput(
+                account=line.account, price_item=items[(source.kode, source.zone)],
+                uraian=line.uraian, spesifikasi=line.spesifikasi, vol1=line.vol1, sat1=line.sat1, vol2=line.vol2,
+                sat2=line.sat2, vol3=line.vol3, sat3=line.sat3, vol4=line.vol4, sat4=line.sat4, satuan=line.satuan,
+                harga_satuan=line.harga_satuan, ppn=line.ppn, sumber_dana=line.sumber_dana, kelompok=line.kelompok,
+                keterangan=line.keterangan))
+            count += 1
+    return len(chosen), count
+
+
+def _next_year_summary(fy: FiscalYear, *, created: bool, operator: Any, seconds: float) -> dict[str, Any]:
+    stages = list(Stage.objects.filter(fiscal_year=fy).order_by("sequence"))
+    rka = next((s for s in stages if s.kind == StageKind.RKA), None)
+    return {
+        "created": created, "fiscal_year": fy.pk, "tahun": fy.tahun,
+        "stages": {s.nama: str(s.get_status_display()) for s in stages},
+        "rka_opens_at": rka.opens_at.isoformat() if rka and rka.opens_at else None,
+        "rka_closes_at": rka.closes_at.isoformat() if rka and rka.closes_at else None,
+        "rka_open": bool(rka and rka.window_is_open()),
+        "operator": getattr(operator, "username", ""),
+        "standar_harga": PriceItem.objects.filter(fiscal_year=fy).count(),
+        "pagu": Ceiling.objects.filter(fiscal_year=fy).count(),
+        "sub_kegiatan": SubActivityBudget.objects.filter(fiscal_year=fy).count(),
+        "rincian": BudgetLine.objects.filter(fiscal_year=fy).count(),
+        "seconds": round(seconds, 1),
+    }
+
+
+def _keep_rka_window_open(fy: FiscalYear, actor: Any, now: datetime) -> None:
+    """On a later run, reschedule an RKA window that closes within RKA_REFRESH_DAYS (before its deadline only:
+    after it, only a reopening with a written reason helps, as in real life)."""
+    from . import stages as stage_services
+
+    rka = Stage.objects.filter(fiscal_year=fy, kind=StageKind.RKA, status=StageStatus.OPEN).first()
+    if rka is None or actor is None or rka.closes_at is None:
+        return
+    if now < rka.closes_at < now + timedelta(days=RKA_REFRESH_DAYS):
+        opens, closes = _rka_window(now)
+        stage_services.stage_open(actor=actor, stage=rka, opens_at=min(opens, rka.opens_at or opens),
+                                  closes_at=closes)
+
+
+def next_year_demo_load(*, pemda: Pemda, base: FiscalYear, seed: int) -> dict[str, Any] | None:
+    """TA 2027 for the demo: fiscal year with the default stages, the catalogue, agency ceilings, KUA-PPAS closed,
+    frozen and published, RKA-SKPD open from today for 30 days, and a few sub-kegiatan with lines entered by the
+    demo operator — so the line editor works right after `make demo`. Once per pemda (a later run only keeps the
+    window from running out); None without the demo BPKAD officer and OPD operator (nobody to do it)."""
+    from . import stages as stage_services
+
+    started = time.perf_counter()
+    actor = _stage_actor(pemda)
+    operator, organisation = _demo_operator(pemda)
+    if actor is None or operator is None:
+        return None
+    now = timezone.now()
+    existing = FiscalYear.objects.filter(pemda=pemda, tahun=NEXT_TAHUN).first()
+    if existing is not None:
+        _keep_rka_window_open(existing, actor, now)
+        return _next_year_summary(existing, created=False, operator=operator,
+                                  seconds=time.perf_counter() - started)
+    fy = stage_services.fiscal_year_create(actor=actor, pemda=pemda, tahun=NEXT_TAHUN,
+                                           program_version=base.program_version,
+                                           account_version=base.account_version)
+    items = _copy_catalogue(base, fy)
+    record_event(event_type=EventType.CATALOGUE_IMPORTED, instance=fy, pemda=pemda, actor=actor,
+                 payload={"demo": True, "items": items, "sumber": f"standar harga TA {TAHUN} (demo)"})
+    stages = {s.kind: s for s in Stage.objects.filter(fiscal_year=fy)}
+    Stage.objects.filter(pk=stages[StageKind.KUA_PPAS].pk).update(legal_basis=_demo_reason())
+    _next_year_ceilings(base, fy, actor)
+    # KUA-PPAS: agreed (ceilings only, no lines yet), closed, frozen and published through the stage services,
+    # then dated like the 2026 stages: two weeks of input ending three weeks ago, published two weeks ago
+    kua = stage_services.stage_open(actor=actor, stage=stages[StageKind.KUA_PPAS], opens_at=now - timedelta(days=1),
+                                    closes_at=now + timedelta(hours=1))
+    kua = stage_services.stage_close_and_freeze(actor=actor, stage=kua)
+    stage_services.stage_publish(actor=actor, stage=kua)
+    Stage.objects.filter(pk=kua.pk).update(opens_at=now - timedelta(days=35), closes_at=now - timedelta(days=21),
+                                           frozen_at=now - timedelta(days=21), published_at=now - timedelta(days=14))
+    opens, closes = _rka_window(now)
+    stage_services.stage_open(actor=actor, stage=stages[StageKind.RKA], opens_at=opens, closes_at=closes)
+    _next_year_rka(base, fy, operator=operator, organisation=organisation, seed=seed)
+    return _next_year_summary(fy, created=True, operator=operator, seconds=time.perf_counter() - started)
 
 
 # --- entry point --------------------------------------------------------------------------------------------------
@@ -2338,7 +2521,9 @@ def budget_demo_load(*, pemda: Pemda, scale: str = "small", seed: int = 2026) ->
         raise ValueError(f"scale must be one of {', '.join(SCALES)}")
     existing = FiscalYear.objects.filter(pemda=pemda, tahun=TAHUN).first()
     if existing is not None:
-        return _summary_from_db(existing, created=False, seconds=time.perf_counter() - started)
+        next_year = next_year_demo_load(pemda=pemda, base=existing, seed=seed)
+        return {**_summary_from_db(existing, created=False, seconds=time.perf_counter() - started),
+                "next_year": next_year}
     version = _ensure_reference()
     plan = plan_budget(pemda=pemda, scale=scale, seed=seed)
     rng = random.Random(f"terang-budget-demo-write:{scale}:{seed}")
@@ -2394,4 +2579,5 @@ def budget_demo_load(*, pemda: Pemda, scale: str = "small", seed: int = 2026) ->
         "anomalies": _anomaly_rows(plan),
     }
     record_event(event_type=EventType.RKA_IMPORTED, instance=fy, pemda=pemda, payload=payload)
-    return _summary_from_db(fy, created=True, seconds=time.perf_counter() - started)
+    next_year = next_year_demo_load(pemda=pemda, base=fy, seed=seed)
+    return {**_summary_from_db(fy, created=True, seconds=time.perf_counter() - started), "next_year": next_year}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -66,6 +67,9 @@ def _wipe_budget(fy: FiscalYear) -> None:
     """Remove one fiscal year's demo budget (audit records stay: they are append-only)."""
     RedFlag.objects.filter(fiscal_year=fy).delete()
     StageLine.objects.filter(stage__fiscal_year=fy).delete()
+    stages = Stage.objects.filter(fiscal_year=fy)
+    for relation in Stage._meta.related_objects:  # other frozen snapshots of the stages (sub-kegiatan, flags, …)
+        relation.related_model._base_manager.filter(**{f"{relation.field.name}__in": stages}).delete()
     BudgetLine.objects.filter(fiscal_year=fy).delete()
     SubActivityBudget.objects.filter(fiscal_year=fy).delete()
     Ceiling.objects.filter(fiscal_year=fy).delete()
@@ -213,25 +217,25 @@ def _check_flags(small: dict) -> None:
 def test_second_run_adds_nothing(small):
     before = {model.__name__: model.objects.count() for model in (BudgetLine, StageLine, SubActivityBudget, Ceiling,
                                                                   PriceItem, Stage, RedFlag)}
-    again = budget_demo_load(pemda=FiscalYear.objects.get().pemda, scale="regency", seed=99)
-    assert again["created"] is False
+    again = budget_demo_load(pemda=FiscalYear.objects.get(tahun=2026).pemda, scale="regency", seed=99)
+    assert again["created"] is False and again["next_year"]["created"] is False
     assert again["identity"] == small["identity"] and again["anomalies"] == small["anomalies"]
     assert {model.__name__: model.objects.count() for model in (BudgetLine, StageLine, SubActivityBudget, Ceiling,
                                                                 PriceItem, Stage, RedFlag)} == before
 
 
 def test_same_seed_same_budget_other_seed_other_lines(small):
-    fy = FiscalYear.objects.get()
+    fy = FiscalYear.objects.get(tahun=2026)
     pemda = fy.pemda
     digest = budget_lines_digest(fiscal_year=fy)
     _wipe_budget(fy)
     again = budget_demo_load(pemda=pemda, scale="small", seed=7)
-    assert budget_lines_digest(fiscal_year=FiscalYear.objects.get()) == digest
+    assert budget_lines_digest(fiscal_year=FiscalYear.objects.get(tahun=2026)) == digest
     assert again["counts"] == small["counts"] and again["stage_identity"] == small["stage_identity"]
     assert again["diff"] == small["diff"]
-    _wipe_budget(FiscalYear.objects.get())
+    _wipe_budget(FiscalYear.objects.get(tahun=2026))
     other = budget_demo_load(pemda=pemda, scale="small", seed=8)
-    assert budget_lines_digest(fiscal_year=FiscalYear.objects.get()) != digest
+    assert budget_lines_digest(fiscal_year=FiscalYear.objects.get(tahun=2026)) != digest
     assert _identity(other["identity"]) == IDENTITY_SMALL  # the figures do not depend on the seed
 
 
@@ -244,9 +248,12 @@ def test_demo_data_prints_the_budget_summary(db):
     assert "APBD murni: Pendapatan Rp 62.375.000.000 · Belanja Rp 63.000.000.000" in text
     assert "SiLPA tahun berkenaan Rp 0" in text
     assert "lem_aibon: Dispendik 1.01.02.2.01.0029" in text
+    assert "Anggaran TA 2027 (penyusunan, dibuat): KUA-PPAS (Dipublikasikan), RKA-SKPD (Dibuka)" in text
+    assert "operator.dinkes dapat menginput rincian (3 sub kegiatan, 12 rincian sudah diisi)" in text
     out = StringIO()
     call_command("demo_data", "--scale", "small", "--seed", "3", "--quiet-users", stdout=out)
     assert "sudah ada, tidak ada yang ditambahkan" in out.getvalue()
+    assert "Anggaran TA 2027 (penyusunan, sudah ada)" in out.getvalue()
 
 
 def test_demo_data_can_skip_the_budget(db):
@@ -257,13 +264,161 @@ def test_demo_data_can_skip_the_budget(db):
     assert not FiscalYear.objects.exists()
 
 
+# --- TA 2027: in preparation, RKA open for the demo operator -------------------------------------------------------
+
+
+def _operator():
+    from terang.accounts.models import User
+
+    return User.objects.get(username="operator.dinkes")
+
+
+def _next_year_content(fy: FiscalYear) -> list[tuple]:
+    """What the generator entered in TA 2027, by codes (line keys and primary keys aside)."""
+    subs = [(s.kode, s.organisation.kode, s.status, s.planning_trace, s.sumber_dana_id)
+            for s in SubActivityBudget.objects.filter(fiscal_year=fy).select_related("organisation").order_by("kode")]
+    lines = list(BudgetLine.objects.filter(fiscal_year=fy).order_by("sub_activity__kode", "account__kode", "pk")
+                 .values_list("sub_activity__kode", "account__kode", "price_item__kode", "volume", "harga_satuan",
+                              "total", "created_by__username"))
+    ceilings = list(Ceiling.objects.filter(fiscal_year=fy).order_by("organisation__kode")
+                    .values_list("organisation__kode", "amount"))
+    return [subs, lines, ceilings]
+
+
+def test_next_year_has_kua_ppas_published_and_rka_open_with_the_operators_first_lines(small):
+    from django.utils import timezone
+
+    from terang.audit.models import ChangeRecord
+
+    info = small["next_year"]
+    assert info["created"] is True and info["tahun"] == 2027 and info["rka_open"] is True
+    fy = FiscalYear.objects.get(tahun=2027)
+    base = FiscalYear.objects.get(tahun=2026)
+    assert (fy.status, fy.program_version_id, fy.account_version_id) == ("preparation", base.program_version_id,
+                                                                          base.account_version_id)
+    stages = list(Stage.objects.filter(fiscal_year=fy).order_by("sequence"))
+    assert [(s.kind, s.status) for s in stages] == [
+        (StageKind.KUA_PPAS, StageStatus.PUBLISHED), (StageKind.RKA, StageStatus.OPEN),
+        (StageKind.RAPBD, StageStatus.PLANNED), (StageKind.APBD, StageStatus.PLANNED)]
+    kua, rka = stages[0], stages[1]
+    assert stage_verify(kua)[0] and kua.frozen_at < kua.published_at < timezone.now()
+    now = timezone.now()
+    assert rka.window_is_open(now) and rka.opens_at <= now
+    assert rka.closes_at - now > timedelta(days=29)
+    # ceilings: every agency with belanja last year, at least last year's belanja
+    last_year = dict(BudgetLine.objects.filter(fiscal_year=base, akun="5").values_list("organisation_id")
+                     .annotate(s=Sum("total")).order_by())
+    ceilings = {c.organisation_id: c.amount for c in Ceiling.objects.filter(fiscal_year=fy)}
+    assert set(ceilings) == set(last_year) and all(ceilings[k] >= last_year[k] for k in last_year)
+    # the catalogue carried over, with the same allowed accounts
+    assert PriceItem.objects.filter(fiscal_year=fy).count() == PriceItem.objects.filter(fiscal_year=base).count()
+    # the demo operator's agency: three sub-kegiatan in draft with four lines each, entered by the operator
+    operator = _operator()
+    dinkes = operator.memberships.get().organisation
+    subs = list(SubActivityBudget.objects.filter(fiscal_year=fy))
+    assert len(subs) == 3 and {(s.organisation_id, s.status) for s in subs} == {(dinkes.pk, SubActivityStatus.DRAFT)}
+    lines = BudgetLine.objects.filter(fiscal_year=fy)
+    assert lines.count() == 12 and set(lines.values_list("created_by_id", flat=True)) == {operator.pk}
+    line_ids = [str(pk) for pk in lines.values_list("pk", flat=True)]
+    assert ChangeRecord.objects.filter(object_type="budgeting.budgetline", object_id__in=line_ids).count() == 12
+    assert not RedFlag.objects.filter(fiscal_year=fy).exists()
+
+
+def test_the_line_editor_is_open_for_the_demo_operator_in_2027_only(small, client):
+    from django.urls import reverse
+
+    from terang.accounts.testing import force_login_verified
+
+    operator = _operator()
+    dinkes = operator.memberships.get().organisation
+    force_login_verified(client, operator)
+    sub_2027 = SubActivityBudget.objects.filter(fiscal_year__tahun=2027, organisation=dinkes).order_by("kode").first()
+    response = client.get(reverse("budgeting:line_editor", args=[sub_2027.pk]))
+    assert response.status_code == 200
+    state = response.context["state"]
+    assert state.editable and state.can_edit and state.stage.kind == StageKind.RKA
+    assert len(response.context["groups"]) >= 1
+    sub_2026 = SubActivityBudget.objects.filter(fiscal_year__tahun=2026, organisation=dinkes).order_by("kode").first()
+    state = client.get(reverse("budgeting:line_editor", args=[sub_2026.pk])).context["state"]
+    assert not state.editable
+
+
+def test_the_demo_operator_can_add_a_line_in_2027_and_is_refused_in_2026(small):
+    from terang.audit.models import ChangeRecord
+    from terang.budgeting.services.lines import LineInput, line_create, sub_activity_create
+    from terang.core.errors import ApplicationError
+
+    operator = _operator()
+    dinkes = operator.memberships.get().organisation
+    fy = FiscalYear.objects.get(tahun=2027)
+    sub = SubActivityBudget.objects.filter(fiscal_year=fy, organisation=dinkes).order_by("kode").first()
+    used = BudgetLine.objects.filter(sub_activity=sub).values_list("price_item_id", flat=True)
+    item = (PriceItem.objects.filter(fiscal_year=fy, allowed_accounts__kode__startswith="5.1.02.01")
+            .exclude(pk__in=used).order_by("kode").first())
+    account = item.allowed_accounts.filter(kode__startswith="5.1.02.01").order_by("kode").first()
+    before = BudgetLine.objects.filter(fiscal_year=fy).count()
+    line = line_create(actor=operator, sub_activity=sub, data=LineInput(
+        account=account, price_item=item, vol1=Decimal(3), sat1=item.satuan, harga_satuan=item.harga))
+    line.refresh_from_db()
+    assert (line.fiscal_year_id, line.organisation_id, line.created_by_id) == (fy.pk, dinkes.pk, operator.pk)
+    assert line.volume == 3 and line.harga_satuan == item.harga
+    assert line.total == line_amounts(vol1=Decimal(3), vol2=None, vol3=None, vol4=None, harga_satuan=item.harga,
+                                      ppn=False, ppn_rate=fy.ppn_rate).total
+    assert BudgetLine.objects.filter(fiscal_year=fy).count() == before + 1
+    assert ChangeRecord.objects.filter(object_type="budgeting.budgetline", object_id=str(line.pk),
+                                       action="create").exists()
+
+    # TA 2026 is in execution: no open stage, so nothing can be entered there (and nothing changes)
+    base = FiscalYear.objects.get(tahun=2026)
+    state = (BudgetLine.objects.count(), SubActivityBudget.objects.count(), ChangeRecord.objects.count())
+    closed = "Tidak ada tahapan yang dibuka untuk TA 2026; input anggaran ditutup."
+    revenue = BudgetLine.objects.filter(fiscal_year=base, organisation=dinkes, akun="4").first()
+    with pytest.raises(ApplicationError) as exc:
+        line_create(actor=operator, organisation=dinkes, data=LineInput(
+            account=revenue.account, uraian="Retribusi pelayanan kesehatan", harga_satuan=Decimal(1_000_000),
+            extra={"fiscal_year": base}))
+    assert (exc.value.code, exc.value.message) == ("stage_closed", closed)
+    old_sub = SubActivityBudget.objects.filter(fiscal_year=base, organisation=dinkes).order_by("kode").first()
+    with pytest.raises(ApplicationError) as exc:
+        sub_activity_create(actor=operator, fiscal_year=base, organisation=dinkes, kode=sub.kode)
+    assert (exc.value.code, exc.value.message) == ("stage_closed", closed)
+    with pytest.raises(ApplicationError) as exc:  # its sub-kegiatan are locked since the APBD was enacted
+        line_create(actor=operator, sub_activity=old_sub, data=LineInput(
+            account=account, price_item=PriceItem.objects.get(fiscal_year=base, kode=item.kode, zone=item.zone),
+            vol1=Decimal(1), harga_satuan=item.harga))
+    assert exc.value.code == "sub_activity_not_editable"
+    assert (BudgetLine.objects.count(), SubActivityBudget.objects.count(), ChangeRecord.objects.count()) == state
+
+
+def test_next_year_is_deterministic_and_a_later_run_keeps_the_window_from_running_out(small):
+    from django.utils import timezone
+
+    fy = FiscalYear.objects.get(tahun=2027)
+    pemda = fy.pemda
+    content = _next_year_content(fy)
+    _wipe_budget(fy)
+    again = budget_demo_load(pemda=pemda, scale="small", seed=7)
+    assert again["created"] is False and again["next_year"]["created"] is True  # 2026 kept, 2027 made again
+    fy = FiscalYear.objects.get(tahun=2027)
+    assert _next_year_content(fy) == content
+    # a window about to close is pushed out again (through the stage service), nothing else is added
+    rka = Stage.objects.get(fiscal_year=fy, kind=StageKind.RKA)
+    Stage.objects.filter(pk=rka.pk).update(closes_at=timezone.now() + timedelta(days=2))
+    counts = (BudgetLine.objects.count(), SubActivityBudget.objects.count(), Ceiling.objects.count())
+    summary = budget_demo_load(pemda=pemda, scale="small", seed=7)["next_year"]
+    rka.refresh_from_db()
+    assert summary["created"] is False and summary["rka_open"] is True
+    assert rka.status == StageStatus.OPEN and rka.closes_at - timezone.now() > timedelta(days=29)
+    assert (BudgetLine.objects.count(), SubActivityBudget.objects.count(), Ceiling.objects.count()) == counts
+
+
 @pytest.mark.skipif(not os.environ.get("TERANG_SLOW_TESTS"), reason="regency scale: set TERANG_SLOW_TESTS=1")
 def test_regency_scale_is_banyuwangi_sized_with_the_published_rapbd_figures():
     summary = _load("regency", seed=2026)
     assert _identity(summary["identity"]) == IDENTITY_REGENCY
     assert _identity(summary["stage_identity"]["APBD murni"]) == IDENTITY_REGENCY
     fig = FIGURES["regency"]
-    fy = FiscalYear.objects.get()
+    fy = FiscalYear.objects.get(tahun=2026)
     pad = BudgetLine.objects.filter(fiscal_year=fy, account__kode__startswith="4.1.").aggregate(s=Sum("total"))["s"]
     transfer = BudgetLine.objects.filter(fiscal_year=fy, account__kode__startswith="4.2.").aggregate(
         s=Sum("total"))["s"]
@@ -276,3 +431,4 @@ def test_regency_scale_is_banyuwangi_sized_with_the_published_rapbd_figures():
     flags = summary["flags"]
     assert flags.get(FlagRule.PLACEHOLDER) == counts["rincian_belum_dirinci"]
     assert sum(flags.values()) - flags.get(FlagRule.PLACEHOLDER, 0) <= 12  # the planted anomalies, nothing else
+    assert summary["next_year"]["rka_open"] and summary["next_year"]["rincian"] > 0

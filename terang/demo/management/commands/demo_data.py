@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
 from terang.core.context import use_context
 from terang.core.money import format_number, format_rupiah
@@ -19,15 +21,16 @@ IDENTITY_LABELS = (
 
 
 class Command(BaseCommand):
-    help = ("Membuat data demo Kabupaten Banyuwangi: perangkat daerah, unit, DPRD, satu pengguna per peran, dan APBD "
-            "TA 2026 (--scale regency: ukuran Banyuwangi, ~100.000 rincian).")
+    help = ("Membuat data demo Kabupaten Banyuwangi: perangkat daerah, unit, DPRD, satu pengguna per peran, APBD "
+            "TA 2026 (--scale regency: ukuran Banyuwangi, ~100.000 rincian), dan TA 2027 dengan tahapan RKA-SKPD "
+            "dibuka untuk input rincian.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scale", choices=["small", "regency"], default="small")
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--quiet-users", action="store_true", help="Jangan cetak daftar pengguna demo.")
         parser.add_argument("--tanpa-anggaran", action="store_true",
-                            help="Lewati data demo e-Budgeting (APBD TA 2026).")
+                            help="Lewati data demo e-Budgeting (APBD TA 2026 dan RKA TA 2027).")
 
     def handle(self, *args: object, **options: object) -> None:
         started = time.perf_counter()
@@ -82,3 +85,20 @@ class Command(BaseCommand):
             for row in budget["anomalies"]:
                 self.stdout.write(f"    - {row['kode']}: {row['perangkat_daerah']} {row['sub_kegiatan']} "
                                   f"{row['uraian']} {format_rupiah(row['total'])} → {', '.join(row['rules'])}")
+        self._print_next_year(budget.get("next_year"))
+
+    def _print_next_year(self, info: dict[str, Any] | None) -> None:
+        if not info:
+            return
+        state = "dibuat" if info["created"] else "sudah ada"
+        stages = ", ".join(f"{name} ({status})" for name, status in info["stages"].items())
+        self.stdout.write(f"Anggaran TA {info['tahun']} (penyusunan, {state}): {stages}; pagu "
+                          f"{info['pagu']} perangkat daerah, standar harga {format_number(info['standar_harga'])} "
+                          f"({info['seconds']} detik)")
+        closes = info.get("rka_closes_at")
+        if info["rka_open"] and closes:
+            until = timezone.localtime(datetime.fromisoformat(closes)).strftime("%d-%m-%Y %H:%M")
+            self.stdout.write(f"  Input RKA-SKPD dibuka sampai {until}: {info['operator']} dapat menginput rincian "
+                              f"({info['sub_kegiatan']} sub kegiatan, {info['rincian']} rincian sudah diisi).")
+        else:
+            self.stdout.write("  Jendela input RKA-SKPD sudah lewat; gunakan basis data baru atau pembukaan kembali.")
