@@ -132,6 +132,9 @@ class FlagFacts:
     target_line_ids: set[int] | None = None
     target_sub_activity_ids: set[int] | None = None
     target_organisation_ids: set[int] | None = None
+    #: (price item, sub-kegiatan, agency, summed volume) of the item lines of every agency, for the volume rule's
+    #: peers when `lines` holds only the checked lines (a scoped refresh); None: computed from `lines`.
+    peer_volumes: list[tuple[int, int, int, Decimal]] | None = None
 
     def line_targeted(self, line: LineFacts) -> bool:
         return self.target_line_ids is None or line.id in self.target_line_ids
@@ -246,7 +249,11 @@ def _peer_outliers(facts: FlagFacts) -> dict[tuple[int, int], dict[str, Any]]:
     volume_flag_ratio × the median volume of the same item per sub-kegiatan in OTHER agencies (≥ VOLUME_MIN_PEERS)."""
     per_sub: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     org_of_sub: dict[int, int] = {}
-    for line in facts.belanja():
+    if facts.peer_volumes is not None:
+        for item_id, sub_id, org_id, volume in facts.peer_volumes:
+            per_sub[(item_id, sub_id)] += volume
+            org_of_sub[sub_id] = org_id
+    for line in facts.belanja() if facts.peer_volumes is None else ():
         if line.price_item_id is None or line.sub_activity_id is None or line.line_type != LineType.ITEM:
             continue
         per_sub[(line.price_item_id, line.sub_activity_id)] += line.volume

@@ -9,6 +9,8 @@ are removed; new findings get new flags. One FLAGS_REFRESHED event records the c
 
 from __future__ import annotations
 
+import datetime
+import logging
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -16,9 +18,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q, Sum
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from terang.audit.events import EventType
@@ -28,12 +31,16 @@ from terang.org.models import Organisation
 from terang.reference.models import Account
 
 from .. import flag_rules
-from ..choices import FlagStatus, StageKind, StageStatus
+from ..choices import FlagStatus, LineType, StageKind, StageStatus
 from ..flag_rules import LINE_FIELDS, Finding, FlagFacts, ItemFacts, LineFacts, SubActivityFacts
 from ..models import BudgetLine, Ceiling, FiscalYear, PriceItem, RedFlag, Stage, StageLine, SubActivityBudget
 from ..workflows import RED_FLAG_WORKFLOW
 
 BATCH = 500
+#: Seconds a background refresh waits after the line save that asked for it (saves within that time share it).
+REFRESH_DELAY_SECONDS = float(getattr(settings, "TERANG_FLAGS_REFRESH_DELAY", 10))
+
+logger = logging.getLogger("terang.flags")
 
 
 @dataclass
@@ -67,17 +74,38 @@ def ppas_stage(fiscal_year: FiscalYear) -> Stage | None:
             .order_by("-sequence").first())
 
 
-def _ppas_totals(fiscal_year: FiscalYear) -> dict[tuple[int, str], Decimal] | None:
+def _ppas_totals(fiscal_year: FiscalYear, only: tuple[int, str] | None = None
+                 ) -> dict[tuple[int, str], Decimal] | None:
+    """(agency, kode sub kegiatan) → belanja total in the frozen KUA-PPAS; None without a (non-empty) snapshot.
+    `only`: just that one sub-kegiatan (a scoped refresh; an empty dict when the snapshot lacks it)."""
     stage = ppas_stage(fiscal_year)
     if stage is None:
         return None
-    rows = (StageLine.objects.filter(stage=stage, akun="5").order_by()
-            .values_list("organisation_id", "sub_kegiatan_kode").annotate(total=Sum("total")))
-    totals = {(org, kode): total for org, kode, total in rows}
-    return totals or None
+    rows = StageLine.objects.filter(stage=stage, akun="5").order_by()
+    if only is not None:
+        if not rows.exists():
+            return None
+        rows = rows.filter(organisation_id=only[0], sub_kegiatan_kode=only[1])
+    totals = {(org, kode): total for org, kode, total in rows.values_list("organisation_id", "sub_kegiatan_kode")
+              .annotate(total=Sum("total"))}
+    return totals if only is not None else totals or None
 
 
-def _load_facts(*, fiscal_year: FiscalYear, line_filter: Q | None) -> FlagFacts:
+def _peer_volumes(fiscal_year: FiscalYear, item_ids: set[int]) -> list[tuple[int, int, int, Decimal]]:
+    """Summed volume per (item, sub-kegiatan, agency) of the belanja item lines using `item_ids`, in one GROUP BY:
+    the volume rule's peers without loading every line of every agency."""
+    rows: list[tuple[int, int, int, Decimal]] = []
+    ids = sorted(item_ids)
+    for start in range(0, len(ids), BATCH):
+        rows += list(BudgetLine.objects.filter(
+            fiscal_year=fiscal_year, akun="5", line_type=LineType.ITEM, sub_activity__isnull=False,
+            price_item_id__in=ids[start:start + BATCH]).order_by()
+            .values_list("price_item_id", "sub_activity_id", "organisation_id").annotate(volume=Sum("volume")))
+    return rows
+
+
+def _load_facts(*, fiscal_year: FiscalYear, line_filter: Q | None, peers_of: set[int] | None = None,
+                ppas_only: tuple[int, str] | None = None) -> FlagFacts:
     lines_qs = BudgetLine.objects.filter(fiscal_year=fiscal_year)
     if line_filter is not None:
         lines_qs = lines_qs.filter(line_filter)
@@ -105,7 +133,10 @@ def _load_facts(*, fiscal_year: FiscalYear, line_filter: Q | None) -> FlagFacts:
     org_ceilings: dict[int, Decimal] = {}
     sub_ceilings: dict[tuple[int, int], Decimal] = {}
     sd_ceilings: dict[tuple[int, int], Decimal] = {}
-    for org, sub_kegiatan, sumber, amount in Ceiling.objects.filter(fiscal_year=fiscal_year).values_list(
+    ceilings = Ceiling.objects.filter(fiscal_year=fiscal_year)
+    if ppas_only is not None:  # one sub-kegiatan: its agency's ceilings suffice
+        ceilings = ceilings.filter(organisation_id=ppas_only[0])
+    for org, sub_kegiatan, sumber, amount in ceilings.values_list(
             "organisation_id", "sub_kegiatan_id", "sumber_dana_id", "amount"):
         if sub_kegiatan is not None:
             sub_ceilings[(org, sub_kegiatan)] = amount
@@ -115,8 +146,10 @@ def _load_facts(*, fiscal_year: FiscalYear, line_filter: Q | None) -> FlagFacts:
             org_ceilings[org] = amount
     return FlagFacts(
         lines=lines, items=items, account_codes=account_codes, sub_activities=subs, org_ceilings=org_ceilings,
-        sub_activity_ceilings=sub_ceilings, sumber_dana_ceilings=sd_ceilings, ppas_totals=_ppas_totals(fiscal_year),
+        sub_activity_ceilings=sub_ceilings, sumber_dana_ceilings=sd_ceilings,
+        ppas_totals=_ppas_totals(fiscal_year, ppas_only),
         increase_flag_percent=fiscal_year.increase_flag_percent, volume_flag_ratio=fiscal_year.volume_flag_ratio,
+        peer_volumes=_peer_volumes(fiscal_year, peers_of) if peers_of is not None else None,
     )
 
 
@@ -159,18 +192,41 @@ def flags_refresh(
     organisation: Organisation | None = None,
     lines: Iterable[BudgetLine | int] | None = None,
     actor: Any = None,
+    sub_activity: SubActivityBudget | int | None = None,
 ) -> FlagSummary:
-    """Recompute the red flags of a fiscal year — all of it, one agency, or some lines (with their sub-kegiatan
-    and agencies). Peers for the volume rule always come from every agency of the fiscal year.
+    """Recompute the red flags of a fiscal year — all of it, one agency, one sub-kegiatan (its lines and itself, not
+    the agency-wide totals; cheap: used when it is submitted) or some lines (with their sub-kegiatan and agencies).
+    Give at most one of `organisation`, `sub_activity` and `lines`. Peers for the volume rule always come from
+    every agency of the fiscal year.
 
     Serialised per fiscal year by a row lock on the fiscal year.
     """
+    if sum(scope is not None for scope in (organisation, lines, sub_activity)) > 1:
+        raise ValueError("give at most one of organisation, sub_activity and lines")
     started = time.monotonic()
     fiscal_year = FiscalYear.objects.select_for_update().get(pk=fiscal_year.pk)
     existing = RedFlag.objects.filter(fiscal_year=fiscal_year)
     line_filter: Q | None = None
     targets: dict[str, set[int] | None] = {"lines": None, "subs": None, "orgs": None}
-    if lines is not None:
+    sub_row: tuple[int, int] | None = None
+    peers_of: set[int] | None = None
+    ppas_only: tuple[int, str] | None = None
+    if sub_activity is not None:
+        # Only the sub-kegiatan's lines are loaded; the volume rule's peers come from one GROUP BY; the agency's
+        # totals (agency and funding-source ceilings) are left to the agency or full refresh.
+        sub_pk = sub_activity.pk if isinstance(sub_activity, SubActivityBudget) else int(sub_activity)
+        found = SubActivityBudget.objects.filter(pk=sub_pk, fiscal_year=fiscal_year).values_list(
+            "pk", "organisation_id", "kode").first()
+        if found is None:
+            raise ValueError(f"sub-kegiatan {sub_pk} is not part of fiscal year {fiscal_year.pk}")
+        sub_row, ppas_only = (found[0], found[1]), (found[1], found[2])
+        sub_lines = BudgetLine.objects.filter(fiscal_year=fiscal_year, sub_activity_id=sub_pk).order_by()
+        line_ids = set(sub_lines.values_list("pk", flat=True))
+        peers_of = set(sub_lines.exclude(price_item=None).values_list("price_item_id", flat=True).distinct())
+        targets = {"lines": line_ids, "subs": {sub_pk}, "orgs": set()}
+        line_filter = Q(sub_activity_id=sub_pk)
+        existing = existing.filter(Q(line_id__in=line_ids) | Q(line__isnull=True, sub_activity_id=sub_pk))
+    elif lines is not None:
         line_ids = {line.pk if isinstance(line, BudgetLine) else int(line) for line in lines}
         rows = list(BudgetLine.objects.filter(fiscal_year=fiscal_year, pk__in=line_ids).values_list(
             "pk", "organisation_id", "sub_activity_id", "price_item_id"))
@@ -182,7 +238,7 @@ def flags_refresh(
         existing = existing.filter(Q(line_id__in=line_ids) | Q(line__isnull=True, sub_activity_id__in=subs)
                                    | Q(line__isnull=True, sub_activity__isnull=True, organisation_id__in=orgs))
     elif organisation is not None:
-        org_lines = BudgetLine.objects.filter(fiscal_year=fiscal_year, organisation=organisation)
+        org_lines = BudgetLine.objects.filter(fiscal_year=fiscal_year, organisation=organisation).order_by()
         items = set(org_lines.exclude(price_item=None).values_list("price_item_id", flat=True).distinct())
         targets = {
             "lines": set(org_lines.values_list("pk", flat=True)),
@@ -193,7 +249,8 @@ def flags_refresh(
         line_filter = Q(organisation_id=organisation.pk) | Q(price_item_id__in=items)
         existing = existing.filter(organisation=organisation)
 
-    facts = _load_facts(fiscal_year=fiscal_year, line_filter=line_filter)
+    facts = _load_facts(fiscal_year=fiscal_year, line_filter=line_filter, peers_of=peers_of,
+                        ppas_only=ppas_only)
     facts.target_line_ids, facts.target_sub_activity_ids, facts.target_organisation_ids = (
         targets["lines"], targets["subs"], targets["orgs"])
     with translation.override("id"):  # flags are stored (and published) in the source language
@@ -263,11 +320,64 @@ def flags_refresh(
     summary.by_rule = dict(by_rule)
     summary.seconds = round(time.monotonic() - started, 3)
     payload = summary.as_payload()
-    payload["scope"] = ("lines" if lines is not None else "organisation" if organisation is not None else "all")
-    if organisation is not None and lines is None:
+    payload["scope"] = ("sub_activity" if sub_row is not None else "lines" if lines is not None
+                        else "organisation" if organisation is not None else "all")
+    if organisation is not None:
         payload["organisation"] = organisation.pk
+    if sub_row is not None:
+        payload["sub_activity"], payload["organisation"] = sub_row
     record_event(event_type=EventType.FLAGS_REFRESHED, instance=fiscal_year, payload=payload, actor=actor)
     return summary
+
+
+# --- background refresh --------------------------------------------------------------------------------------------
+
+
+def flags_refresh_soon(fiscal_year_id: int, organisation_id: int) -> None:
+    """Ask for a background refresh of one agency's flags once the current transaction commits (call it after a
+    line is saved or deleted; nothing is enqueued when the transaction rolls back).
+
+    Debounced: the task waits REFRESH_DELAY_SECONDS, and is not enqueued again while an identical one is still
+    waiting (READY) — a refresh that is already RUNNING may have read the lines before this save, so then a new one
+    is queued. The task (tasks.refresh_flags) is idempotent, so a rare duplicate costs time, not correctness.
+    """
+    transaction.on_commit(lambda: _enqueue_refresh(int(fiscal_year_id), int(organisation_id)))
+
+
+def _enqueue_refresh(fiscal_year_id: int, organisation_id: int) -> bool:
+    """Enqueue tasks.refresh_flags unless an identical one is waiting; True when enqueued. Never raises: the line
+    is saved already, and the nightly refresh catches up."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from ..tasks import refresh_flags
+
+    try:
+        task = refresh_flags
+        backend = task.get_backend()
+        if isinstance(backend, DatabaseBackend):
+            waiting = DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=task.module_path,
+                                                  backend_name=backend.alias).values_list("args_kwargs", flat=True)
+            wanted = (fiscal_year_id, organisation_id)
+            if any(_refresh_args(args_kwargs) == wanted for args_kwargs in waiting):
+                return False
+        if backend.supports_defer and REFRESH_DELAY_SECONDS > 0:
+            task = task.using(run_after=timezone.now() + datetime.timedelta(seconds=REFRESH_DELAY_SECONDS))
+        task.enqueue(fiscal_year_id=fiscal_year_id, organisation_id=organisation_id)
+        return True
+    except Exception:
+        logger.exception("Pembaruan tanda bahaya latar tidak dapat diantrekan",
+                         extra={"fiscal_year": fiscal_year_id, "organisation": organisation_id})
+        return False
+
+
+def _refresh_args(args_kwargs: Any) -> tuple[Any, Any]:
+    args = list((args_kwargs or {}).get("args") or [])
+    kwargs = dict((args_kwargs or {}).get("kwargs") or {})
+    fiscal_year = args[0] if args else kwargs.get("fiscal_year_id")
+    organisation = args[1] if len(args) > 1 else kwargs.get("organisation_id")
+    return fiscal_year, organisation
 
 
 # --- dismissing ----------------------------------------------------------------------------------------------------

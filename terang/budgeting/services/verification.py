@@ -7,6 +7,7 @@ audit records in the same transaction. Nothing here assigns `status`; the workfl
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import transaction
@@ -14,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from terang.accounts.permissions import can, require
-from terang.audit.services import record_change, snapshot
+from terang.audit.events import EventType
+from terang.audit.services import record_change, record_event, snapshot
 from terang.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from terang.core.workflow import transition
 
@@ -23,6 +25,8 @@ from ..models import BudgetLine, FiscalYear, SubActivityBudget, VerificationComm
 from ..workflows import SUB_ACTIVITY_WORKFLOW
 
 COMMENT_MAX_LENGTH = 4000
+
+logger = logging.getLogger("terang.verification")
 
 
 # --- status --------------------------------------------------------------------------------------------------------
@@ -44,11 +48,23 @@ def sub_activity_transition(
     )
 
 
+@transaction.atomic
 def sub_activity_submit(*, actor: Any, sub_activity: SubActivityBudget | int,
                         expected_version: int | None = None) -> SubActivityBudget:
-    """The agency head sends a draft (or a returned and answered) sub-kegiatan to TAPD."""
-    return sub_activity_transition(actor=actor, sub_activity=sub_activity, to_status=SubActivityStatus.SUBMITTED,
-                                   expected_version=expected_version)
+    """The agency head sends a draft (or a returned and answered) sub-kegiatan to TAPD. The red flags of its lines,
+    of itself and of its agency's totals are recomputed in the same transaction, so the verifier sees current flags
+    (services.flags.flags_refresh scoped to the sub-kegiatan)."""
+    from .flags import flags_refresh, flags_refresh_soon
+
+    sub = sub_activity_transition(actor=actor, sub_activity=sub_activity, to_status=SubActivityStatus.SUBMITTED,
+                                  expected_version=expected_version)
+    try:
+        with transaction.atomic():  # a savepoint: a failing refresh must not refuse the submission
+            flags_refresh(fiscal_year=sub.fiscal_year, sub_activity=sub, actor=actor)
+    except Exception:
+        logger.exception("Tanda bahaya sub kegiatan %s tidak dapat diperbarui saat diajukan", sub.pk)
+        flags_refresh_soon(sub.fiscal_year_id, sub.organisation_id)  # the worker tries again after the commit
+    return sub
 
 
 def sub_activity_return(*, actor: Any, sub_activity: SubActivityBudget | int, reason: str,
@@ -142,7 +158,25 @@ def verification_comment_add(*, actor: Any, sub_activity: SubActivityBudget | in
         author=actor, body=text,
     )
     record_change(action="create", instance=comment, after=snapshot(comment, exclude=("created_at",)), actor=actor)
+    record_event(event_type=EventType.VERIFICATION_COMMENT_ADDED, instance=comment, actor=actor,
+                 payload=_comment_payload(comment, sub, line_obj))
     return comment
+
+
+def _comment_payload(comment: VerificationComment, sub: SubActivityBudget, line: BudgetLine | None,
+                     **extra: Any) -> dict[str, Any]:
+    """What a comment event names: the sub-kegiatan and, for a line comment, the line (id, stable key, uraian)."""
+    payload: dict[str, Any] = {
+        "comment": comment.pk, "sub_activity": sub.pk, "sub_kegiatan": sub.kode, "organisation": sub.organisation_id,
+        "line": line.pk if line else None, "line_key": str(line.line_key) if line else None,
+        "line_uraian": line.uraian[:200] if line else "",
+    }
+    payload.update(extra)
+    return payload
+
+
+def _comment_line(comment: VerificationComment) -> BudgetLine | None:
+    return BudgetLine.objects.filter(pk=comment.line_id).first() if comment.line_id else None
 
 
 def _lock_comment(comment: VerificationComment | int) -> tuple[VerificationComment, SubActivityBudget]:
@@ -179,6 +213,8 @@ def verification_comment_respond(*, actor: Any, comment: VerificationComment | i
     record_change(action="update", instance=obj, before=before,
                   after={"response": obj.response, "responded_by": obj.responded_by_id,
                          "responded_at": obj.responded_at}, actor=actor)
+    record_event(event_type=EventType.VERIFICATION_COMMENT_ANSWERED, instance=obj, actor=actor,
+                 payload=_comment_payload(obj, sub, _comment_line(obj), again=bool(before["response"])))
     return obj
 
 
@@ -199,4 +235,6 @@ def verification_comment_resolve(*, actor: Any, comment: VerificationComment | i
     obj.resolved = True
     obj.save(update_fields=["resolved"])
     record_change(action="update", instance=obj, before={"resolved": False}, after={"resolved": True}, actor=actor)
+    record_event(event_type=EventType.VERIFICATION_COMMENT_RESOLVED, instance=obj, actor=actor,
+                 payload=_comment_payload(obj, sub, _comment_line(obj)))
     return obj

@@ -189,3 +189,53 @@ def test_resolve_not_while_returned(world, returned):
     error = refused(ApplicationError, returned, verification_comment_resolve, actor=world.users["tapd"],
                     comment=comment)
     assert error.code == "not_submitted"
+
+
+# --- domain events -------------------------------------------------------------------------------------------------
+
+
+def comment_events(comment) -> list[DomainEvent]:
+    return list(DomainEvent.objects.filter(object_type="budgeting.verificationcomment", object_id=str(comment.pk))
+                .order_by("seq"))
+
+
+def test_comment_added_answered_resolved_are_domain_events_naming_sub_activity_and_line(world, sub):
+    from terang.audit.events import EventType
+    from terang.audit.verify import verify_all
+
+    line = sub.lines.get()
+    comment = verification_comment_add(actor=world.users["tapd"], sub_activity=sub, body="Harga bata?", line=line)
+    sub_activity_return(actor=world.users["tapd"], sub_activity=sub, reason="Perbaiki sesuai catatan.")
+    verification_comment_respond(actor=world.users["operator"], comment=comment, response="Survei terlampir.")
+    verification_comment_respond(actor=world.users["head"], comment=comment, response="Survei 3 toko terlampir.")
+    reason = VerificationComment.objects.filter(sub_activity=sub).exclude(pk=comment.pk).get()  # the return reason
+    verification_comment_respond(actor=world.users["head"], comment=reason, response="Sudah diperbaiki.")
+    sub = sub_activity_submit(actor=world.users["head"], sub_activity=sub)
+    verification_comment_resolve(actor=world.users["tapd"], comment=comment)
+
+    events = comment_events(comment)
+    assert [(e.event_type, e.actor_username) for e in events] == [
+        (EventType.VERIFICATION_COMMENT_ADDED, "tapd"), (EventType.VERIFICATION_COMMENT_ANSWERED, "op.dinkes"),
+        (EventType.VERIFICATION_COMMENT_ANSWERED, "kepala.dinkes"), (EventType.VERIFICATION_COMMENT_RESOLVED, "tapd")]
+    expected = {"comment": comment.pk, "sub_activity": sub.pk, "sub_kegiatan": "1.02.02.2.01.0002",
+                "organisation": world.orgs["dinkes"].pk, "line": line.pk, "line_key": str(line.line_key),
+                "line_uraian": "Bata Merah"}
+    assert [e.payload for e in events] == [expected, {**expected, "again": False}, {**expected, "again": True},
+                                           expected]
+    assert {e.pemda_id for e in events} == {world.pemda.pk}
+    assert all(result.ok for result in verify_all())
+
+
+def test_comment_on_the_sub_activity_has_no_line_in_its_event(world, sub):
+    comment = verification_comment_add(actor=world.users["tapd"], sub_activity=sub, body="Indikator kurang jelas.")
+    (event,) = comment_events(comment)
+    assert (event.payload["line"], event.payload["line_key"], event.payload["line_uraian"]) == (None, None, "")
+    assert event.payload["sub_kegiatan"] == sub.kode
+
+
+def test_refused_comment_actions_record_no_event(world, sub):
+    comment = verification_comment_add(actor=world.users["tapd"], sub_activity=sub, body="Cek satuan.")
+    refused(PermissionDeniedError, sub, verification_comment_resolve, actor=world.users["head"], comment=comment)
+    refused(ApplicationError, sub, verification_comment_respond, actor=world.users["operator"], comment=comment,
+            response="Belum boleh.")
+    assert len(comment_events(comment)) == 1

@@ -121,9 +121,10 @@ def test_verifier_sees_lines_flags_buttons_and_comment_boxes(client, world, subm
     verification_comment_add(actor=world.users["tapd"], sub_activity=submitted, body="Lem untuk apa?",
                              line=submitted.lines.filter(line_type=LineType.ITEM).get())
     login(client, world.users["tapd"])
-    # session, user, OTP device, memberships, sub-kegiatan, lines, their flags, their comments, events (newest 100,
-    # then the rows), sub-kegiatan comments, sub-kegiatan flags: independent of the number of lines
-    with django_assert_num_queries(12):
+    # session, user, OTP device, memberships, sub-kegiatan, lines, their flags, their comments, events (of the
+    # sub-kegiatan and of its comments, newest 100), sub-kegiatan comments, sub-kegiatan flags: independent of the
+    # number of lines
+    with django_assert_num_queries(11):
         response = client.get(url("verification_sub_activity", submitted.pk))
     html = response.content.decode()
     assert response.context["perms"] == {"can_comment": True, "can_resolve": True, "can_respond": False,
@@ -136,10 +137,12 @@ def test_verifier_sees_lines_flags_buttons_and_comment_boxes(client, world, subm
     assert html.count('name="body"') == 3  # the sub-kegiatan and its two lines
     assert "Tandai selesai" in html
     assert "RKA sub kegiatan diajukan" in html  # history
+    assert "Catatan verifikasi ditulis" in html  # the comment's event, linked to its line
+    assert f'href="#line-{submitted.lines.filter(line_type=LineType.ITEM).get().pk}"' in html
     for volume in (1, 2, 3):
         extra = add_line(world, submitted, item="Refill Ballpoint", vol1=volume)
         verification_comment_add(actor=world.users["tapd"], sub_activity=submitted, body="Cek.", line=extra)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         client.get(url("verification_sub_activity", submitted.pk))
 
 

@@ -67,7 +67,8 @@ def state(sub: SubActivityBudget) -> tuple:
 
 
 def last_event() -> DomainEvent:
-    return DomainEvent.objects.order_by("-seq").first()
+    """The newest event other than the flag refresh that a submission runs after its transition."""
+    return DomainEvent.objects.exclude(event_type=EventType.FLAGS_REFRESHED).order_by("-seq").first()
 
 
 def bring(world, sub, status: str) -> SubActivityBudget:
@@ -291,6 +292,17 @@ def test_available_transitions_per_role(world, sub):
     sub = sub_activity_verify(actor=world.users["tapd"], sub_activity=sub)
     assert offered(sub, "bpkad") == [S.LOCKED]
     assert offered(sub, "tapd") == [S.RETURNED]
+
+
+def test_every_sub_activity_transition_records_its_own_sub_activity_event():
+    """Issue: "every step is a workflow transition with a domain event" — a typed SUB_ACTIVITY_* event each, never
+    only the generic WORKFLOW_TRANSITION."""
+    expected = {S.SUBMITTED: EventType.SUB_ACTIVITY_SUBMITTED, S.RETURNED: EventType.SUB_ACTIVITY_RETURNED,
+                S.VERIFIED: EventType.SUB_ACTIVITY_VERIFIED, S.LOCKED: EventType.SUB_ACTIVITY_LOCKED}
+    steps = [(src, dst, step.event_type) for src, targets in SUB_ACTIVITY_WORKFLOW.transitions.items()
+             for dst, step in targets.items()]
+    assert len(steps) == 6
+    assert [(src, dst, event) for src, dst, event in steps if event != expected[dst]] == []
 
 
 def test_workflows_use_declared_actions_and_lines_are_editable_only_in_draft_or_returned():

@@ -6,8 +6,9 @@
   status buttons from the workflow, history;
 - the red-flag list with filters, counts per rule and the dismiss form (htmx).
 
-Pages read through selectors_verification and write through services; errors of the services are shown as
-messages (or, for htmx requests, inside the swapped fragment with status 422).
+Pages read through selectors_verification and write through services (the action handlers with
+`terang.core.views.run_action`); errors of the services are shown as messages (or, for htmx requests, inside the
+swapped fragment with status 422).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,8 +31,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from terang.accounts.permissions import can
-from terang.audit.selectors import events_for_object
+from terang.audit.models import DomainEvent
 from terang.core.errors import ApplicationError
+from terang.core.views import run_action
 from terang.core.workflow import available_transitions
 
 from .. import selectors_verification as sel
@@ -40,7 +44,6 @@ from ..services import verification as services
 from ..workflows import SUB_ACTIVITY_WORKFLOW
 
 PAGE_SIZE = 50
-HTMX_ERROR_STATUS = 422
 
 
 class TransitionForm(forms.Form):
@@ -60,25 +63,6 @@ class ResponseForm(forms.Form):
 
 class DismissForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Alasan diabaikan"), max_length=4000)
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _refuse(error: ApplicationError | None) -> None:
-    """Refusals of page forms answer 403/404 like any page; other errors are shown as messages."""
-    if error is not None and error.status_code == 403:
-        raise PermissionDenied(error.message)
-    if error is not None and error.status_code == 404:
-        raise Http404
-
-
-def _fragment_status(error: ApplicationError | None) -> int:
-    """Validation errors answer 422 (the page swaps the fragment with the message); refusals keep their status."""
-    if error is None:
-        return 200
-    return HTMX_ERROR_STATUS if error.status_code == 400 else error.status_code
 
 
 def _fiscal_year(request: HttpRequest) -> FiscalYear:
@@ -139,6 +123,18 @@ def _permissions(request: HttpRequest, sub: SubActivityBudget) -> dict[str, bool
     }
 
 
+def _timeline(sub: SubActivityBudget, limit: int = 100) -> list[DomainEvent]:
+    """The sub-kegiatan's history in one query: its own events (status changes) and those of its verification
+    comments (written, answered, resolved), the newest `limit`, oldest first."""
+    comment_ids = (VerificationComment.objects.filter(sub_activity_id=sub.pk).order_by()
+                   .annotate(key=Cast("pk", CharField())).values("key"))
+    events = (DomainEvent.objects.filter(Q(object_type=SubActivityBudget._meta.label_lower, object_id=str(sub.pk))
+                                         | Q(object_type=VerificationComment._meta.label_lower,
+                                             object_id__in=comment_ids))
+              .order_by("-seq")[:limit])
+    return list(reversed(list(events)))
+
+
 def _detail_context(request: HttpRequest, sub: SubActivityBudget) -> dict[str, Any]:
     lines = sel.verification_lines(sub_activity=sub)
     options = [
@@ -151,7 +147,7 @@ def _detail_context(request: HttpRequest, sub: SubActivityBudget) -> dict[str, A
             groups.append({"account": line.account, "lines": [], "total": 0})
         groups[-1]["lines"].append(line)
         groups[-1]["total"] += line.total
-    events = list(events_for_object(sub, limit=100))
+    events = _timeline(sub)
     return {
         "sub": sub, "groups": groups, "line_count": len(lines),
         "total": sum((line.total for line in lines if line.akun == "5"), 0),
@@ -184,35 +180,26 @@ def sub_activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def sub_activity_transition(request: HttpRequest, pk: int) -> HttpResponse:
     """Perform one status change (the workflow engine decides whether it is allowed)."""
     sub = _sub_or_404(request, pk)
-    form = TransitionForm(request.POST)
-    error: ApplicationError | None = None
-    if not form.is_valid():
-        error = ApplicationError(_("Permintaan tidak valid."))
-    else:
-        try:
-            sub = services.sub_activity_transition(
-                actor=request.user, sub_activity=sub, to_status=form.cleaned_data["to_status"],
-                reason=form.cleaned_data["reason"], expected_version=form.cleaned_data.get("version"))
-        except ApplicationError as exc:
-            error = exc
-        else:
-            messages.success(request, _("Status sub kegiatan %(kode)s menjadi “%(status)s”.")
-                             % {"kode": sub.kode, "status": sub.get_status_display()})
-            return redirect("budgeting:verification_sub_activity", pk=sub.pk)
-    sub = _sub_or_404(request, pk)
-    context = _detail_context(request, sub)
-    context["error"] = error
-    return render(request, "budgeting/verification/sub_activity.html", context, status=error.status_code)
+    return run_action(
+        request, form=TransitionForm(request.POST), service=services.sub_activity_transition,
+        kwargs=lambda data: {"actor": request.user, "sub_activity": sub, "to_status": data["to_status"],
+                             "reason": data["reason"], "expected_version": data.get("version")},
+        success_message=lambda changed: _("Status sub kegiatan %(kode)s menjadi “%(status)s”.")
+        % {"kode": changed.kode, "status": changed.get_status_display()},
+        redirect_to=_sub_url(sub.pk), error_template="budgeting/verification/sub_activity.html",
+        context=lambda error: _detail_context(request, _sub_or_404(request, pk)))
 
 
-def _thread_response(request: HttpRequest, sub: SubActivityBudget, line_id: int | None,
-                     error: ApplicationError | None = None, draft: str = "") -> HttpResponse:
+def _sub_url(pk: int) -> str:
+    return reverse("budgeting:verification_sub_activity", args=[pk])
+
+
+def _thread_context(request: HttpRequest, sub: SubActivityBudget, line_id: int | None,
+                    draft: str = "") -> dict[str, Any]:
     comments = [c for c in sel.comments_for_user(user=request.user, sub_activity=sub)
                 if c.line_id == line_id]
-    return render(request, "budgeting/verification/_thread.html", {
-        "sub": sub, "comments": comments, "line_id": line_id, "perms": _permissions(request, sub),
-        "error": error, "draft": draft,
-    }, status=_fragment_status(error))
+    return {"sub": sub, "comments": comments, "line_id": line_id, "perms": _permissions(request, sub),
+            "draft": draft}
 
 
 @login_required
@@ -221,26 +208,15 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
     """A verifier's note on the sub-kegiatan or one of its lines."""
     sub = _sub_or_404(request, pk)
     form = CommentForm(request.POST)
-    line_id = form.data.get("line") or None
-    error: ApplicationError | None = None
-    if not form.is_valid():
-        error = ApplicationError(_("Catatan verifikasi wajib diisi (paling banyak 4.000 karakter)."))
-    else:
-        line_id = form.cleaned_data.get("line")
-        try:
-            services.verification_comment_add(actor=request.user, sub_activity=sub, body=form.cleaned_data["body"],
-                                              line=line_id)
-        except ApplicationError as exc:
-            error = exc
-    if _is_htmx(request):
-        return _thread_response(request, sub, int(line_id) if line_id else None, error,
-                                draft=request.POST.get("body", "") if error else "")
-    _refuse(error)
-    if error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Catatan verifikasi disimpan."))
-    return redirect("budgeting:verification_sub_activity", pk=sub.pk)
+    return run_action(
+        request, form=form, service=services.verification_comment_add,
+        invalid_message=_("Catatan verifikasi wajib diisi (paling banyak 4.000 karakter)."),
+        kwargs=lambda data: {"actor": request.user, "sub_activity": sub, "body": data["body"],
+                             "line": data.get("line")},
+        success_message=_("Catatan verifikasi disimpan."), redirect_to=_sub_url(sub.pk),
+        fragment_template="budgeting/verification/_thread.html",
+        context=lambda error: _thread_context(request, sub, _int(form.data.get("line")),
+                                              draft=request.POST.get("body", "") if error else ""))
 
 
 def _comment_or_404(request: HttpRequest, pk: int) -> VerificationComment:
@@ -250,18 +226,9 @@ def _comment_or_404(request: HttpRequest, pk: int) -> VerificationComment:
     return comment
 
 
-def _comment_response(request: HttpRequest, comment: VerificationComment,
-                      error: ApplicationError | None) -> HttpResponse:
-    if _is_htmx(request):
-        comment = _comment_or_404(request, comment.pk)
-        return render(request, "budgeting/verification/_comment.html", {
-            "comment": comment, "sub": comment.sub_activity, "perms": _permissions(request, comment.sub_activity),
-            "error": error,
-        }, status=_fragment_status(error))
-    _refuse(error)
-    if error:
-        messages.error(request, error.message)
-    return redirect("budgeting:verification_sub_activity", pk=comment.sub_activity_id)
+def _comment_context(request: HttpRequest, pk: int) -> dict[str, Any]:
+    comment = _comment_or_404(request, pk)
+    return {"comment": comment, "sub": comment.sub_activity, "perms": _permissions(request, comment.sub_activity)}
 
 
 @login_required
@@ -269,20 +236,13 @@ def _comment_response(request: HttpRequest, comment: VerificationComment,
 def comment_respond(request: HttpRequest, pk: int) -> HttpResponse:
     """The agency answers a comment while the sub-kegiatan is returned to it."""
     comment = _comment_or_404(request, pk)
-    form = ResponseForm(request.POST)
-    error: ApplicationError | None = None
-    if not form.is_valid():
-        error = ApplicationError(_("Tanggapan wajib diisi (paling banyak 4.000 karakter)."))
-    else:
-        try:
-            comment = services.verification_comment_respond(actor=request.user, comment=comment,
-                                                            response=form.cleaned_data["response"])
-        except ApplicationError as exc:
-            error = exc
-        else:
-            if not _is_htmx(request):
-                messages.success(request, _("Tanggapan disimpan."))
-    return _comment_response(request, comment, error)
+    return run_action(
+        request, form=ResponseForm(request.POST), service=services.verification_comment_respond,
+        invalid_message=_("Tanggapan wajib diisi (paling banyak 4.000 karakter)."),
+        kwargs=lambda data: {"actor": request.user, "comment": comment, "response": data["response"]},
+        success_message=_("Tanggapan disimpan."), redirect_to=_sub_url(comment.sub_activity_id),
+        fragment_template="budgeting/verification/_comment.html",
+        context=lambda error: _comment_context(request, pk))
 
 
 @login_required
@@ -290,15 +250,12 @@ def comment_respond(request: HttpRequest, pk: int) -> HttpResponse:
 def comment_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     """A verifier closes a comment."""
     comment = _comment_or_404(request, pk)
-    error: ApplicationError | None = None
-    try:
-        comment = services.verification_comment_resolve(actor=request.user, comment=comment)
-    except ApplicationError as exc:
-        error = exc
-    else:
-        if not _is_htmx(request):
-            messages.success(request, _("Catatan diselesaikan."))
-    return _comment_response(request, comment, error)
+    return run_action(
+        request, service=services.verification_comment_resolve,
+        kwargs={"actor": request.user, "comment": comment},
+        success_message=_("Catatan diselesaikan."), redirect_to=_sub_url(comment.sub_activity_id),
+        fragment_template="budgeting/verification/_comment.html",
+        context=lambda error: _comment_context(request, pk))
 
 
 # --- red flags -----------------------------------------------------------------------------------------------------
@@ -369,28 +326,19 @@ def _flag_or_404(request: HttpRequest, pk: int) -> RedFlag:
 def flag_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     """Dismiss one open flag with a reason (published)."""
     flag = _flag_or_404(request, pk)
-    form = DismissForm(request.POST)
-    error: ApplicationError | None = None
-    if not form.is_valid():
-        error = ApplicationError(_("Alasan wajib diisi."))
-    else:
-        try:
-            flag_services.flag_dismiss(actor=request.user, flag=flag, reason=form.cleaned_data["reason"])
-        except ApplicationError as exc:
-            error = exc
-    if _is_htmx(request):
-        flag = _flag_or_404(request, pk)
-        return render(request, "budgeting/flags/_flag_row.html", {
-            "flag": flag, "can_dismiss": can(request.user, "budget.dismiss_flag", flag), "error": error,
-            "draft": request.POST.get("reason", "") if error else "",
-        }, status=_fragment_status(error))
-    _refuse(error)
-    if error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Tanda bahaya diabaikan dengan alasan yang dicatat."))
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                            require_https=request.is_secure()):
         target = reverse("budgeting:flag_list") + f"?ta={flag.fiscal_year_id}"
-    return redirect(target)
+
+    def row(error: ApplicationError | None) -> dict[str, Any]:
+        current = _flag_or_404(request, pk)
+        return {"flag": current, "can_dismiss": can(request.user, "budget.dismiss_flag", current),
+                "draft": request.POST.get("reason", "") if error else ""}
+
+    return run_action(
+        request, form=DismissForm(request.POST), service=flag_services.flag_dismiss,
+        invalid_message=_("Alasan wajib diisi."),
+        kwargs=lambda data: {"actor": request.user, "flag": flag, "reason": data["reason"]},
+        success_message=_("Tanda bahaya diabaikan dengan alasan yang dicatat."), redirect_to=target,
+        fragment_template="budgeting/flags/_flag_row.html", context=row)

@@ -8,6 +8,12 @@ finishes first. Useful options (all of `db_worker`'s are accepted):
     manage.py worker                      # run until stopped (the systemd unit in docs/deployment.md)
     manage.py worker --batch              # run every outstanding task, then exit (cron, tests)
     manage.py worker --max-tasks 100      # exit after 100 tasks (let systemd restart it to free memory)
+    manage.py worker --no-scheduler       # do not enqueue the daily jobs (terang.core.scheduler)
+
+The worker also runs the daily jobs the apps declare (terang.core.scheduler; e.g. the catalogue price changes at
+00:05 and the nightly red-flag refresh at 01:00 Asia/Jakarta): it ticks the scheduler at start and then every
+30 seconds in a background thread (`--batch`: once, before running the queue). Each job is enqueued once a day
+however many workers run.
 """
 
 from __future__ import annotations
@@ -24,11 +30,23 @@ from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
 from terang.core import context
+from terang.core.scheduler import SchedulerThread, tick
 
 DEFAULT_INTERVAL = 2.0
 
 
 class TerangWorker(db_worker.Worker):
+    scheduler_thread: SchedulerThread | None = None
+
+    def run(self) -> None:
+        if self.scheduler_thread is not None and self.scheduler_thread.ident is None:
+            self.scheduler_thread.start()  # here, not in handle(): with --reload only the child process runs it
+        try:
+            super().run()
+        finally:
+            if self.scheduler_thread is not None:
+                self.scheduler_thread.stop()
+
     def run_task(self, db_task_result: DBTaskResult) -> None:
         with context.use_context(request_id=str(db_task_result.id)):
             super().run_task(db_task_result)
@@ -44,6 +62,8 @@ class Command(db_worker.Command):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         super().add_arguments(parser)
+        parser.add_argument("--no-scheduler", action="store_false", dest="scheduler",
+                            help="Jangan antrekan tugas harian terjadwal (terang.core.scheduler).")
         parser.set_defaults(queue_name=configured_queues(), interval=DEFAULT_INTERVAL, reload=False)
 
     def handle(  # type: ignore[override]
@@ -59,6 +79,7 @@ class Command(db_worker.Command):
         max_tasks: int | None,
         worker_id: str,
         exclude_queues: str,
+        scheduler: bool = True,
         **options: Any,
     ) -> None:
         self.configure_logging(verbosity)
@@ -76,6 +97,10 @@ class Command(db_worker.Command):
             worker_id=worker_id,
             excluded_queue_names=excluded,
         )
+        if scheduler and batch:
+            tick()
+        elif scheduler:
+            worker.scheduler_thread = SchedulerThread()
         if reload and not batch:
             if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
                 worker.configure_signals()
