@@ -274,12 +274,29 @@ class ShiftChangeSerializer(serializers.Serializer):
     keterangan = serializers.CharField(required=False, allow_blank=True)
 
 
+class ShiftNewLineSerializer(serializers.Serializer):
+    id_sub_kegiatan = serializers.IntegerField(help_text=_("Sub kegiatan RKA yang sudah ada (tahun yang sama)."))
+    rekening = serializers.CharField(help_text=_("Kode rekening belanja tingkat 6."))
+    kode_komponen = serializers.CharField(help_text=_("Kode komponen standar harga."))
+    vol1 = serializers.CharField()
+    sat1 = serializers.CharField(required=False, allow_blank=True, default="")
+    vol2 = serializers.CharField(required=False, allow_null=True, default=None)
+    sat2 = serializers.CharField(required=False, allow_blank=True, default="")
+    harga_satuan = serializers.CharField(required=False, allow_null=True, default=None,
+                                         help_text=_("Kosong: harga standar."))
+    uraian = serializers.CharField(required=False, allow_blank=True, default="")
+    keterangan = serializers.CharField(required=False, allow_blank=True, default="")
+    ppn = serializers.BooleanField(required=False, default=False)
+
+
 class ShiftCreateSerializer(serializers.Serializer):
     nomor = serializers.CharField()
     dasar_hukum = serializers.CharField()
     tingkat = serializers.CharField(help_text=_("ppkd, perkada atau perda."))
     alasan = serializers.CharField()
-    perubahan = ShiftChangeSerializer(many=True)
+    perubahan = ShiftChangeSerializer(many=True, required=False, default=list)
+    baris_baru = ShiftNewLineSerializer(many=True, required=False, default=list,
+                                        help_text=_("Rincian baru (komponen standar harga) di sub kegiatan yang ada."))
 
 
 # --- helpers --------------------------------------------------------------------------------------------------
@@ -569,7 +586,8 @@ class ShiftCreateView(_Action):
         responses={201: ShiftDetailSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
         description=_("Mencatat dan menerapkan pergeseran pada tahapan pergeseran yang terbuka. Jumlah selisih "
                       "harus nol kecuali tingkat Perda; tingkat harus sesuai pergeseran terluas (antar sub "
-                      "rincian objek: PPKD; antar rincian objek dalam satu jenis: Perkada; selebihnya: Perda)."),
+                      "rincian objek: PPKD; antar rincian objek dalam satu jenis: Perkada; selebihnya: Perda). "
+                      "Rincian baru (`baris_baru`) ikut dihitung; tidak ada pagu yang boleh terlampaui."),
     )
     def post(self, request: Request, pk: int) -> Response:
         stage = _staff_stage(request, pk)
@@ -590,8 +608,31 @@ class ShiftCreateView(_Action):
             changes.append((line, new))
         shift = shift_services.shift_create(actor=request.user, stage=stage, nomor=values["nomor"],
                                             legal_basis=values["dasar_hukum"], level=values["tingkat"],
-                                            reason=values["alasan"], changes=changes)
+                                            reason=values["alasan"], changes=changes,
+                                            new_lines=_shift_new_lines(stage, values["baris_baru"]))
         return Response(ShiftDetailSerializer(shift).data, status=201)
+
+
+def _shift_new_lines(stage: Stage, rows: list[dict[str, Any]]) -> list[tuple[int, Any]]:
+    """`baris_baru` as [(sub-kegiatan id, LineInput)]; the catalogue code is looked up here (zone "" first)."""
+    from terang.core.errors import ApplicationError
+
+    from ..models import PriceItem
+    from ..services.lines import LineInput
+
+    result = []
+    for number, row in enumerate(rows, 1):
+        item = (PriceItem.objects.filter(fiscal_year_id=stage.fiscal_year_id, kode=row["kode_komponen"].strip(),
+                                         is_active=True).order_by("zone").first())
+        if item is None:
+            raise ApplicationError(_("Baris baru %(n)s: komponen %(k)s tidak ada di standar harga TA %(t)s.")
+                                   % {"n": number, "k": row["kode_komponen"], "t": stage.fiscal_year.tahun},
+                                   code="unknown_price_item", field="baris_baru")
+        result.append((row["id_sub_kegiatan"], LineInput(
+            account=row["rekening"], price_item=item, vol1=row["vol1"], sat1=row["sat1"], vol2=row["vol2"],
+            sat2=row["sat2"], harga_satuan=row["harga_satuan"], uraian=row["uraian"], keterangan=row["keterangan"],
+            ppn=row["ppn"])))
+    return result
 
 
 class ShiftDetailView(_Base):

@@ -3,35 +3,45 @@
 Every write here:
 - checks the actor's permission and scope (`budget.edit_lines` over the agency);
 - checks that input is allowed now (an open stage window, or an unexpired reopening for the agency);
-- locks, in a fixed order, the ceilings the change touches and re-sums under the lock, so parallel savers can
-  never push a total above a ceiling;
+- locks, in a fixed order (sub-kegiatan rows, the stage share lock, ceilings by pk, the audit chains), the
+  ceilings the change touches and re-sums under the lock through the one shared rule
+  (`services.ceilings.ceilings_check`), so parallel savers can never push a total above a ceiling;
 - refuses stale edits (optimistic `version`), showing both versions;
-- records a change record in the same transaction.
+- records a change record and a domain event (LINE_CREATED/UPDATED/DELETED) in the same transaction.
+
+`line_create_many` is the door for many new lines at once (the RKA importer): every row is validated by the same
+rule function, errors are collected with the row index, the ceilings are locked once and checked against the
+totals after all rows, the lines are bulk-inserted with one change record each and ONE event for the batch.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from terang.accounts.permissions import require
-from terang.audit.services import record_change, snapshot
+from terang.audit.events import EventType
+from terang.audit.services import ChangeEntry, record_change, record_changes_bulk, record_event, snapshot
 from terang.core.errors import ApplicationError, ConflictError
 from terang.core.money import format_rupiah
 from terang.org.models import Organisation
 from terang.reference import codes
 from terang.reference.models import Account, SumberDana
-from terang.reference.selectors import accounts_for_version, sub_kegiatan_by_kode
+from terang.reference.selectors import sub_kegiatan_by_kode
 
 from ..calc import line_amounts
 from ..choices import LineType, StageStatus, SubActivityStatus
-from ..models import BudgetLine, Ceiling, FiscalYear, PriceItem, Stage, SubActivityBudget
+from ..models import BudgetLine, FiscalYear, PriceItem, Stage, SubActivityBudget
+from .ceilings import CeilingDelta, ceilings_check, ceilings_require
+from .flags import flags_refresh_soon
 
 EDITABLE_SUB_ACTIVITY = (SubActivityStatus.DRAFT, SubActivityStatus.RETURNED)
 LINE_FIELDS = (
@@ -39,6 +49,11 @@ LINE_FIELDS = (
     "vol1", "sat1", "vol2", "sat2", "vol3", "sat3", "vol4", "sat4", "volume", "satuan", "harga_satuan", "ppn",
     "ppn_amount", "total", "penerima", "version",
 )
+# Relations the services resolve and check themselves; `clean_fields` skips them (no query per foreign key), and the
+# value constraints (akun, belanja under a sub-kegiatan, non-negative amounts) are guaranteed by `_build_values` and
+# enforced again by the database.
+LINE_RELATIONS = ["line_key", "fiscal_year", "pemda", "organisation", "sub_activity", "account", "sumber_dana",
+                  "price_item", "created_by", "updated_by"]
 
 
 @dataclass
@@ -217,15 +232,49 @@ def _decimal(value: Any, field_name: str, *, required: bool = False) -> Decimal 
     return number
 
 
-def _resolve_account(fiscal_year: FiscalYear, account: Account | str) -> Account:
+class _Lookups:
+    """Per-call caches for validating many rows against one fiscal year: accounts by code, catalogue items by
+    (item, account) with the allowed-account check folded in, funding sources by code."""
+
+    def __init__(self, fiscal_year: FiscalYear):
+        self.fiscal_year = fiscal_year
+        self._version_ids: list[int] | None = None
+        self.accounts: dict[str, Account | None] = {}
+        self.items: dict[tuple[int, int], PriceItem | None] = {}
+        self.sumber: dict[str, SumberDana | None] = {}
+
+    def version_ids(self) -> list[int]:
+        if self._version_ids is None:
+            self._version_ids = [v.pk for v in self.fiscal_year.account_version.lineage()]
+        return self._version_ids
+
+    def account(self, canonical: str) -> Account | None:
+        if canonical not in self.accounts:
+            self.accounts[canonical] = Account.objects.filter(kode=canonical,
+                                                              versions__in=self.version_ids()).first()
+        return self.accounts[canonical]
+
+    def item(self, item_id: int, account: Account) -> PriceItem | None:
+        """The active catalogue item of this fiscal year, annotated `allowed` (for `account`), in one query."""
+        key = (item_id, account.pk)
+        if key not in self.items:
+            through = PriceItem.allowed_accounts.through
+            self.items[key] = (PriceItem.objects.filter(pk=item_id, fiscal_year=self.fiscal_year, is_active=True)
+                               .annotate(allowed=Exists(through.objects.filter(priceitem_id=OuterRef("pk"),
+                                                                               account_id=account.pk)))
+                               .first())
+        return self.items[key]
+
+
+def _resolve_account(lookups: _Lookups, account: Account | str) -> Account:
+    fiscal_year = lookups.fiscal_year
     kode = account.kode if isinstance(account, Account) else str(account)
     try:
         canonical = codes.normalize_account_code(kode)
     except codes.InvalidCodeError as exc:
         raise ApplicationError(_("Kode rekening '%(k)s' tidak valid.") % {"k": kode}, code="invalid_account",
                                field="account") from exc
-    found = accounts_for_version(fiscal_year.account_version.kode, postable_only=False).filter(
-        kode=canonical).first()
+    found = lookups.account(canonical)
     if found is None:
         raise ApplicationError(
             _("Kode rekening %(k)s tidak ada di versi %(v)s.")
@@ -235,17 +284,28 @@ def _resolve_account(fiscal_year: FiscalYear, account: Account | str) -> Account
         raise ApplicationError(
             _("Kode rekening %(k)s bukan sub rincian objek (tingkat 6); hanya tingkat 6 yang dapat dianggarkan.")
             % {"k": canonical}, code="account_not_postable", field="account")
+    if found.kode[0] not in ("4", "5", "6"):
+        raise ApplicationError(
+            _("Kode rekening %(k)s bukan pendapatan, belanja atau pembiayaan (akun 4, 5 atau 6).") % {"k": canonical},
+            code="wrong_akun", field="account")
     return found
 
 
-def _resolve_sumber(value: SumberDana | str | None, default: SumberDana | None) -> SumberDana | None:
+def _resolve_sumber(value: SumberDana | str | None, default: SumberDana | None,
+                    lookups: _Lookups | None = None) -> SumberDana | None:
     if value is None or value == "":
         return default
     if isinstance(value, SumberDana):
         return value
     from terang.reference.selectors import sumber_dana_by_kode
 
-    found = sumber_dana_by_kode(str(value))
+    kode = str(value)
+    if lookups is not None and kode in lookups.sumber:
+        found = lookups.sumber[kode]
+    else:
+        found = sumber_dana_by_kode(kode)
+        if lookups is not None:
+            lookups.sumber[kode] = found
     if found is None:
         raise ApplicationError(_("Sumber dana '%(k)s' tidak dikenal.") % {"k": value}, code="unknown_sumber_dana",
                                field="sumber_dana")
@@ -253,8 +313,11 @@ def _resolve_sumber(value: SumberDana | str | None, default: SumberDana | None) 
 
 
 def _build_values(*, fiscal_year: FiscalYear, organisation: Organisation, sub: SubActivityBudget | None,
-                  data: LineInput) -> dict[str, Any]:
-    account = _resolve_account(fiscal_year, data.account)
+                  data: LineInput, lookups: _Lookups | None = None) -> dict[str, Any]:
+    """The rule function for one line: account (level 6, of the year's version, right akun for the place), catalogue
+    item allowed for the account and price at most the catalogue's, volumes and units, funding source, totals."""
+    lookups = lookups or _Lookups(fiscal_year)
+    account = _resolve_account(lookups, data.account)
     akun = account.kode[0]
     if akun == "5" and sub is None:
         raise ApplicationError(_("Belanja harus dicatat di bawah satu sub kegiatan."), code="needs_sub_activity")
@@ -279,11 +342,11 @@ def _build_values(*, fiscal_year: FiscalYear, organisation: Organisation, sub: S
             raise ApplicationError(_("Rincian belanja harus memilih komponen dari standar harga."),
                                    code="price_item_required", field="price_item")
         item_id = data.price_item.pk if isinstance(data.price_item, PriceItem) else int(data.price_item)
-        item = PriceItem.objects.filter(pk=item_id, fiscal_year=fiscal_year, is_active=True).first()
+        item = lookups.item(item_id, account)
         if item is None:
             raise ApplicationError(_("Komponen tidak ada di standar harga TA %(t)s.") % {"t": fiscal_year.tahun},
                                    code="unknown_price_item", field="price_item")
-        if not item.allowed_accounts.filter(pk=account.pk).exists():
+        if not item.allowed:
             raise ApplicationError(
                 _("Komponen %(item)s tidak diizinkan untuk rekening %(acc)s %(nama)s.")
                 % {"item": f"{item.kode} {item.nama}", "acc": account.kode, "nama": account.nama},
@@ -315,7 +378,7 @@ def _build_values(*, fiscal_year: FiscalYear, organisation: Organisation, sub: S
                                    code="unit_without_volume", field=f"vol{index}")
     amounts = line_amounts(vol1=vols[0], vol2=vols[1], vol3=vols[2], vol4=vols[3], harga_satuan=harga, ppn=ppn,
                            ppn_rate=fiscal_year.ppn_rate)
-    sumber = _resolve_sumber(data.sumber_dana, sub.sumber_dana if sub else None)
+    sumber = _resolve_sumber(data.sumber_dana, sub.sumber_dana if sub else None, lookups)
     return {
         "account": account, "akun": akun, "sumber_dana": sumber, "kelompok": data.kelompok.strip(),
         "keterangan": data.keterangan.strip(), "line_type": line_type, "price_item": item, "uraian": uraian[:500],
@@ -326,42 +389,19 @@ def _build_values(*, fiscal_year: FiscalYear, organisation: Organisation, sub: S
     }
 
 
-def _ceiling_check(*, fiscal_year: FiscalYear, organisation: Organisation, sub: SubActivityBudget | None,
-                   sumber: SumberDana | None, exclude_line_id: int | None, new_total: Decimal) -> None:
-    """Lock every ceiling this belanja line counts against (fixed order: by pk) and re-sum under the lock."""
-    scope = Q(organisation=organisation, sub_kegiatan__isnull=True, sumber_dana__isnull=True)
-    if sub is not None:
-        scope |= Q(organisation=organisation, sub_kegiatan_id=sub.sub_kegiatan_id)
-    if sumber is not None:
-        scope |= Q(organisation=organisation, sumber_dana=sumber)
-    ceilings = list(Ceiling.objects.select_for_update().filter(fiscal_year=fiscal_year).filter(scope).order_by("pk"))
-    if not any(c.sub_kegiatan_id is None and c.sumber_dana_id is None for c in ceilings):
-        raise ApplicationError(
-            _("Pagu %(opd)s untuk TA %(t)s belum ditetapkan; belanja belum dapat diinput.")
-            % {"opd": organisation, "t": fiscal_year.tahun}, code="no_ceiling")
-    base = BudgetLine.objects.filter(fiscal_year=fiscal_year, organisation=organisation, akun="5")
-    if exclude_line_id is not None:
-        base = base.exclude(pk=exclude_line_id)
-    for ceiling in ceilings:
-        lines = base
-        label = str(organisation)
-        if ceiling.sub_kegiatan_id is not None:
-            lines = lines.filter(sub_activity__sub_kegiatan_id=ceiling.sub_kegiatan_id)
-            label = _("sub kegiatan %(k)s") % {"k": sub.kode if sub else ceiling.sub_kegiatan_id}
-        elif ceiling.sumber_dana_id is not None:
-            lines = lines.filter(sumber_dana_id=ceiling.sumber_dana_id)
-            label = _("sumber dana %(k)s") % {"k": sumber.nama if sumber else ceiling.sumber_dana_id}
-        current = lines.aggregate(s=Sum("total"))["s"] or Decimal(0)
-        if current + new_total > ceiling.amount:
-            raise ApplicationError(
-                _("Jumlah belanja %(label)s menjadi %(after)s, melebihi pagu %(pagu)s (kelebihan %(over)s). "
-                  "Baris tidak disimpan.")
-                % {"label": label, "after": format_rupiah(current + new_total), "pagu": format_rupiah(ceiling.amount),
-                   "over": format_rupiah(current + new_total - ceiling.amount)},
-                code="ceiling_exceeded",
-                details={"ceiling_id": ceiling.pk, "pagu": str(ceiling.amount), "used": str(current),
-                         "requested": str(new_total)},
-            )
+def _line_event(event_type: EventType, line: BudgetLine, actor: Any, sub: SubActivityBudget | None,
+                before: Decimal | None, after: Decimal | None) -> None:
+    record_event(event_type=event_type, instance=line, actor=actor, payload={
+        "line_key": str(line.line_key), "sub_activity": sub.kode if sub is not None else None,
+        "total_before": None if before is None else str(before), "total_after": None if after is None else str(after),
+    })
+    # the agency's red flags follow the saved lines in the background (debounced, after COMMIT only)
+    flags_refresh_soon(line.fiscal_year_id, line.organisation_id)
+
+
+def _clean_line(line: BudgetLine) -> None:
+    """Field checks (lengths, digits) without a query per foreign key: the services resolved every relation."""
+    line.clean_fields(exclude=LINE_RELATIONS)
 
 
 @transaction.atomic
@@ -386,14 +426,140 @@ def line_create(*, actor: Any, data: LineInput, sub_activity: SubActivityBudget 
     editable_stage(fiscal_year=fiscal_year, organisation=organisation)
     values = _build_values(fiscal_year=fiscal_year, organisation=organisation, sub=sub, data=data)
     if values["akun"] == "5":
-        _ceiling_check(fiscal_year=fiscal_year, organisation=organisation, sub=sub, sumber=values["sumber_dana"],
-                       exclude_line_id=None, new_total=values["total"])
+        ceilings_require(fiscal_year=fiscal_year, deltas=[
+            CeilingDelta(organisation=organisation, amount=values["total"], sub=sub, sumber=values["sumber_dana"])])
     line = BudgetLine(fiscal_year=fiscal_year, pemda_id=fiscal_year.pemda_id, organisation=organisation,
                       sub_activity=sub, created_by=actor, updated_by=actor, **values)
-    line.full_clean(exclude=["line_key"])
-    line.save()
+    _clean_line(line)
+    line.save(force_insert=True)
     record_change(action="create", instance=line, after=_line_state(line), actor=actor)
+    _line_event(EventType.LINE_CREATED, line, actor, sub, None, line.total)
     return line
+
+
+# --- many lines at once ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineIssue:
+    """Why row `index` (0-based, in the order given) of a batch was refused; `index` None: the batch as a whole."""
+
+    index: int | None
+    field: str | None
+    code: str
+    message: str
+
+
+class LineBatchError(ApplicationError):
+    """A batch refused: every issue by row, and the rows that were valid (unsaved), so callers can report totals."""
+
+    def __init__(self, issues: list[LineIssue], lines: list[BudgetLine]):
+        self.issues = issues
+        self.lines = lines
+        codes_seen = {issue.code for issue in issues}
+        if len(issues) == 1:
+            issue = issues[0]
+            message = issue.message if issue.index is None else _("Baris ke-%(n)s: %(msg)s") % {
+                "n": issue.index + 1, "msg": issue.message}
+        else:
+            message = _("%(n)s kesalahan; tidak ada baris yang disimpan.") % {"n": len(issues)}
+        super().__init__(message, code=codes_seen.pop() if len(codes_seen) == 1 else "invalid_rows", details={
+            "kesalahan": [{"baris": None if i.index is None else i.index + 1, "kolom": i.field, "kode": i.code,
+                           "pesan": i.message} for i in issues]})
+
+
+def _issue(index: int | None, exc: Exception) -> LineIssue:
+    if isinstance(exc, ApplicationError):
+        return LineIssue(index, exc.field, exc.code, exc.message)
+    assert isinstance(exc, ValidationError)
+    if hasattr(exc, "error_dict"):
+        name, errors = next(iter(exc.message_dict.items()))
+        return LineIssue(index, name, "invalid", str(errors[0]))
+    return LineIssue(index, None, "invalid", "; ".join(exc.messages))
+
+
+@transaction.atomic
+def line_create_many(*, actor: Any, fiscal_year: FiscalYear, organisation: Organisation,
+                     items: Sequence[tuple[SubActivityBudget | None, LineInput]], reason: str = "",
+                     event_type: EventType = EventType.LINE_CREATED, event_payload: dict[str, Any] | None = None,
+                     dry_run: bool = False) -> list[BudgetLine]:
+    """Add many lines of one agency at once, all or nothing (the RKA importer's door).
+
+    Every row goes through `_build_values` (as `line_create`); errors are collected with the row index and raised
+    together as a `LineBatchError` (with the valid rows, unsaved). The sub-kegiatan rows are locked (by pk), then
+    the stage share lock, then the ceilings the batch touches ONCE (by pk) and checked against the totals after ALL
+    rows (`ceilings_check`: one message per ceiling naming its amount and the excess, at the row that crossed it).
+    The lines are bulk-inserted with one change record each (`record_changes_bulk`) and ONE domain event for the
+    batch (`event_type`, default LINE_CREATED; `event_payload` adds to lines/total/agency/year). With `dry_run`,
+    everything is checked and the unsaved lines are returned.
+    """
+    require(actor, "budget.edit_lines", organisation)
+    if organisation.pemda_id != fiscal_year.pemda_id:
+        raise ApplicationError(_("Perangkat daerah bukan milik pemda tahun anggaran ini."), code="wrong_pemda")
+    if not items:
+        raise ApplicationError(_("Tidak ada baris untuk disimpan."), code="no_lines")
+    sub_ids = sorted({sub.pk for sub, _data in items if sub is not None})
+    subs = {s.pk: s for s in SubActivityBudget.objects.select_for_update(of=("self",)).select_related("sumber_dana")
+            .filter(pk__in=sub_ids, fiscal_year=fiscal_year, organisation=organisation).order_by("pk")}
+    editable_stage(fiscal_year=fiscal_year, organisation=organisation)
+    lookups = _Lookups(fiscal_year)
+    issues: list[LineIssue] = []
+    lines: list[BudgetLine] = []
+    deltas: list[CeilingDelta] = []
+    sub_problems: dict[int, ApplicationError | None] = {}
+    for index, (given, data) in enumerate(items):
+        try:
+            sub = None
+            if given is not None:
+                sub = subs.get(given.pk)
+                if sub is None:
+                    raise ApplicationError(_("Sub kegiatan %(kode)s bukan milik RKA %(opd)s TA %(t)s.")
+                                           % {"kode": given.kode, "opd": organisation, "t": fiscal_year.tahun},
+                                           code="wrong_sub_activity", field="sub_activity")
+                if sub.pk not in sub_problems:
+                    try:
+                        _check_sub_editable(sub)
+                        sub_problems[sub.pk] = None
+                    except ApplicationError as exc:
+                        sub_problems[sub.pk] = exc
+                if sub_problems[sub.pk] is not None:
+                    raise sub_problems[sub.pk]
+            values = _build_values(fiscal_year=fiscal_year, organisation=organisation, sub=sub, data=data,
+                                   lookups=lookups)
+            line = BudgetLine(fiscal_year=fiscal_year, pemda_id=fiscal_year.pemda_id, organisation=organisation,
+                              sub_activity=sub, created_by=actor, updated_by=actor, **values)
+            _clean_line(line)
+        except (ApplicationError, ValidationError) as exc:
+            issues.append(_issue(index, exc))
+            continue
+        lines.append(line)
+        if values["akun"] == "5":
+            deltas.append(CeilingDelta(organisation=organisation, amount=line.total, sub=sub,
+                                       sumber=values["sumber_dana"], index=index))
+    try:
+        breaches = ceilings_check(fiscal_year=fiscal_year, deltas=deltas)
+    except ApplicationError as exc:  # no agency ceiling
+        issues.append(_issue(exc.details.get("index"), exc))
+    else:
+        issues.extend(_issue(b.index, b.error()) for b in breaches)
+    if issues:
+        issues.sort(key=lambda i: (-1 if i.index is None else i.index))
+        raise LineBatchError(issues, lines)
+    if dry_run:
+        return lines
+    BudgetLine.objects.bulk_create(lines, batch_size=500)
+    record_changes_bulk(entries=[ChangeEntry(action="create", instance=line, after=_line_state(line), reason=reason)
+                                 for line in lines], actor=actor)
+    total = sum((line.total for line in lines), Decimal("0.00"))
+    record_event(event_type=event_type, instance=organisation, pemda=fiscal_year.pemda_id, actor=actor, payload={
+        "fiscal_year": fiscal_year.pk, "tahun": fiscal_year.tahun, "organisation": organisation.pk,
+        "lines": len(lines), "total": str(total), **(event_payload or {}),
+    })
+    flags_refresh_soon(fiscal_year.pk, organisation.pk)
+    return lines
+
+
+# --- one line -------------------------------------------------------------------------------------------------------
 
 
 def _input_state(data: LineInput) -> dict[str, Any]:
@@ -413,15 +579,21 @@ def _line_state(line: BudgetLine) -> dict[str, Any]:
     return snapshot(line, exclude=("created_at", "updated_at", "created_by", "fiscal_year", "pemda"))
 
 
-def _locked_line(line: BudgetLine | int) -> BudgetLine:
+def _locked_line(line: BudgetLine | int) -> tuple[BudgetLine, SubActivityBudget | None]:
+    """The line locked, then its sub-kegiatan locked (the order every line write uses): two queries."""
     pk = line.pk if isinstance(line, BudgetLine) else line
     found = (BudgetLine.objects.select_for_update(of=("self",))
-             .select_related("fiscal_year__account_version", "organisation", "sub_activity__sumber_dana")
+             .select_related("fiscal_year__account_version", "organisation", "sumber_dana")
              .filter(pk=pk).first())
     if found is None:
         raise ApplicationError(_("Rincian tidak ditemukan (mungkin sudah dihapus)."), code="not_found",
                                status_code=404)
-    return found
+    sub = None
+    if found.sub_activity_id is not None:
+        sub = SubActivityBudget.objects.select_for_update(of=("self",)).select_related("sumber_dana").get(
+            pk=found.sub_activity_id)
+        found.sub_activity = sub
+    return found, sub
 
 
 def _check_version(line: BudgetLine, expected_version: int, submitted: dict[str, Any] | None = None) -> None:
@@ -438,11 +610,9 @@ def _check_version(line: BudgetLine, expected_version: int, submitted: dict[str,
 @transaction.atomic
 def line_update(*, actor: Any, line: BudgetLine | int, data: LineInput, expected_version: int) -> BudgetLine:
     """Change one line; refused when someone else saved it since `expected_version` (both versions returned)."""
-    current = _locked_line(line)
+    current, sub = _locked_line(line)
     require(actor, "budget.edit_lines", current.organisation)
-    sub = current.sub_activity
     if sub is not None:
-        sub = SubActivityBudget.objects.select_for_update().get(pk=sub.pk)
         _check_sub_editable(sub)
     editable_stage(fiscal_year=current.fiscal_year, organisation=current.organisation)
     _check_version(current, expected_version, _input_state(data))
@@ -452,29 +622,36 @@ def line_update(*, actor: Any, line: BudgetLine | int, data: LineInput, expected
             _("Akun baris tidak dapat diganti (pendapatan/belanja/pembiayaan); hapus dan buat baru."),
             code="akun_change", field="account")
     if values["akun"] == "5":
-        _ceiling_check(fiscal_year=current.fiscal_year, organisation=current.organisation, sub=sub,
-                       sumber=values["sumber_dana"], exclude_line_id=current.pk, new_total=values["total"])
+        ceilings_require(fiscal_year=current.fiscal_year, deltas=[
+            CeilingDelta(organisation=current.organisation, amount=values["total"], sub=sub,
+                         sumber=values["sumber_dana"]),
+            CeilingDelta(organisation=current.organisation, amount=-current.total, sub=sub,
+                         sumber=current.sumber_dana),
+        ])
     before = _line_state(current)
+    before_total = current.total
     for key, value in values.items():
         setattr(current, key, value)
     current.version += 1
     current.updated_by = actor
-    current.full_clean(exclude=["line_key"])
+    _clean_line(current)
     current.save()
     record_change(action="update", instance=current, before=before, after=_line_state(current), actor=actor,
                   reason=str(data.extra.get("reason", "")))
+    _line_event(EventType.LINE_UPDATED, current, actor, sub, before_total, current.total)
     return current
 
 
 @transaction.atomic
 def line_delete(*, actor: Any, line: BudgetLine | int, expected_version: int, reason: str = "") -> None:
     """Remove one line (audited with its last state)."""
-    current = _locked_line(line)
+    current, sub = _locked_line(line)
     require(actor, "budget.edit_lines", current.organisation)
-    if current.sub_activity_id:
-        _check_sub_editable(SubActivityBudget.objects.select_for_update().get(pk=current.sub_activity_id))
+    if sub is not None:
+        _check_sub_editable(sub)
     editable_stage(fiscal_year=current.fiscal_year, organisation=current.organisation)
     _check_version(current, expected_version)
     before = _line_state(current)
     record_change(action="delete", instance=current, before=before, actor=actor, reason=reason)
+    _line_event(EventType.LINE_DELETED, current, actor, sub, current.total, None)
     current.delete()

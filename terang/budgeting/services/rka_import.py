@@ -10,16 +10,18 @@ first cell is "JUMLAH" (the export's totals row) is skipped, so an export import
 kode_sub_kegiatan means a revenue (akun 4) or, for the PPKD, financing (akun 6) line of the agency. A sub-kegiatan
 not yet in the agency's RKA is added (with the nomenclature's indicator and unit).
 
-Every row is checked inside its own savepoint by the line service's rule function (`_build_values`) and against
-the ceilings cumulatively with the rows above it, and every error is reported as "Baris 12, kolom harga_satuan:
-…". Any error, or a dry run, rolls everything back; a real import inserts the lines together, writes the change
-record `line_create` writes for each, and one RKA_IMPORTED event.
+Every row is parsed here (sub-kegiatan code, line type, ppn, catalogue code) and then handed to the one door for
+many lines, `services.lines.line_create_many`: the line service's rule function for every row, the ceilings
+locked once and checked against the totals after all rows (a breach is reported at the row that crossed the
+ceiling), one change record per line and one RKA_IMPORTED event. Every error is reported as "Baris 12, kolom
+harga_satuan: …". Any error, or a dry run, rolls everything back.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -27,27 +29,18 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from terang.accounts.permissions import require
 from terang.audit.events import EventType
-from terang.audit.services import record_change, record_event
 from terang.core.errors import ApplicationError
-from terang.core.money import format_rupiah
 from terang.org.models import Organisation
 from terang.reference import codes
 
 from ..choices import LineType
-from ..models import BudgetLine, Ceiling, FiscalYear, PriceItem, SubActivityBudget
-from .lines import (
-    LineInput,
-    _build_values,
-    _check_sub_editable,
-    _line_state,
-    editable_stage,
-    sub_activity_create,
-)
+from ..models import BudgetLine, FiscalYear, PriceItem, SubActivityBudget
+from .ceilings import lock_ceilings
+from .lines import LineBatchError, LineInput, LineIssue, editable_stage, line_create_many, sub_activity_create
 
 TEMPLATE_COLUMNS = (
     "kode_sub_kegiatan", "kode_rekening", "kelompok", "keterangan", "jenis_baris", "kode_komponen", "uraian",
@@ -210,14 +203,24 @@ def _validation_issue(exc: ValidationError) -> tuple[str | None, str]:
     return None, "; ".join(exc.messages)
 
 
+def _service_issue(issue: LineIssue) -> tuple[str | None, str]:
+    """(column, message) of a refusal from the line service, in the importer's words."""
+    column = FIELD_COLUMN.get(issue.field or "") or CODE_COLUMN.get(issue.code)
+    message = _clean_message(issue.message, column, issue.field)
+    if issue.field and column is None and issue.code == "invalid":
+        message = f"{issue.field}: {message}"
+    return column, message
+
+
 def rka_import(*, actor: Any, fiscal_year: FiscalYear, organisation: Organisation,
                path_or_file: str | Path | IO[bytes], dry_run: bool = False) -> ImportReport:
     """Import RKA lines for one agency from a workbook; all or nothing, with every error by row and column.
 
-    Each row is priced and checked by the line service's own rule function (`_build_values`: account level and
-    version, catalogue item allowed for the account, price ≤ catalogue, volumes, sumber dana) and then against the
-    ceilings cumulatively with the rows above it (the `_ceiling_check` rule, summed in memory under the same row
-    locks). Valid lines are inserted together and each gets the same change record `line_create` writes.
+    Rows are parsed here and saved through `line_create_many` (the line service's rule function for each row:
+    account level and version, catalogue item allowed for the account, price ≤ catalogue, volumes, sumber dana;
+    the ceilings checked once against the totals after all rows; one change record per line, one RKA_IMPORTED
+    event). Lock order as in the line services: sub-kegiatan rows, the stage share lock, the agency's ceilings,
+    then the audit chains (a missing sub-kegiatan is added only after the ceilings are held).
     """
     report = ImportReport(dry_run=dry_run)
     require(actor, "budget.edit_lines", organisation)
@@ -225,7 +228,7 @@ def rka_import(*, actor: Any, fiscal_year: FiscalYear, organisation: Organisatio
         report.add(None, None, _("Perangkat daerah bukan milik pemda tahun anggaran ini."))
         return report
     try:
-        editable_stage(fiscal_year=fiscal_year, organisation=organisation)
+        editable_stage(fiscal_year=fiscal_year, organisation=organisation, lock=False)
     except ApplicationError as exc:
         report.add(None, None, exc.message)
         return report
@@ -246,126 +249,66 @@ def rka_import(*, actor: Any, fiscal_year: FiscalYear, organisation: Organisatio
     for item in PriceItem.objects.filter(fiscal_year=fiscal_year, is_active=True).order_by("kode", "-zone"):
         items[item.kode] = item  # zone "" wins (ordered last)
     sumber_cache: dict[str, Any] = {}
-    totals: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
 
     with transaction.atomic():
-        # lock order as in the line services: sub-kegiatan rows, then ceilings (by pk), then the audit chain
         subs = {s.kode: s for s in SubActivityBudget.objects.select_for_update(of=("self",))
                 .filter(fiscal_year=fiscal_year, organisation=organisation).select_related("sumber_dana")
                 .order_by("pk")}
-        ceilings = _CeilingTracker(fiscal_year, organisation)
-        checked_subs: set[int] = set()
-        pending: list[BudgetLine] = []
+        editable_stage(fiscal_year=fiscal_year, organisation=organisation)
+        lock_ceilings(fiscal_year=fiscal_year, organisation=organisation)
+        issues: list[tuple[int, str | None, str]] = []
+        batch: list[tuple[SubActivityBudget | None, LineInput]] = []
+        batch_rows: list[int] = []
         for row_number, values in rows:
             try:
                 with transaction.atomic():  # a sub-kegiatan added for a refused row is rolled back with it
                     kode, new_sub = _row_sub_activity(actor, fiscal_year, organisation, values, subs)
-                    sub = new_sub or (subs[kode] if kode else None)
-                    if sub is not None and sub.pk not in checked_subs:
-                        _check_sub_editable(sub)
-                        checked_subs.add(sub.pk)
                     data = _row_input(values, items, fiscal_year, sumber_cache)
-                    built = _build_values(fiscal_year=fiscal_year, organisation=organisation, sub=sub, data=data)
-                    line = BudgetLine(fiscal_year=fiscal_year, pemda_id=fiscal_year.pemda_id,
-                                      organisation=organisation, sub_activity=sub, created_by=actor,
-                                      updated_by=actor, **built)
-                    line.clean_fields(exclude=LINE_RELATIONS)
-                    if built["akun"] == "5":
-                        ceilings.add(line, sub)
             except _RowError as exc:
-                report.add(row_number, exc.column, exc.message)
+                issues.append((row_number, exc.column, exc.message))
                 continue
             except ApplicationError as exc:
                 column = FIELD_COLUMN.get(exc.field or "") or CODE_COLUMN.get(exc.code)
-                report.add(row_number, column, _clean_message(exc.message, column, exc.field))
+                issues.append((row_number, column, _clean_message(exc.message, column, exc.field)))
                 continue
             except ValidationError as exc:
                 column, message = _validation_issue(exc)
-                report.add(row_number, column, message)
+                issues.append((row_number, column, message))
                 continue
             if new_sub is not None:
                 subs[new_sub.kode] = new_sub
                 report.sub_activities_created += 1
-            pending.append(line)
-            report.lines_created += 1
-            report.total += line.total
-            totals[kode or "-"] += line.total
-        report.totals_by_sub_activity = dict(totals)
+            batch.append((new_sub or (subs[kode] if kode else None), data))
+            batch_rows.append(row_number)
+        lines: list[BudgetLine] = []
+        if batch:
+            try:
+                lines = line_create_many(
+                    actor=actor, fiscal_year=fiscal_year, organisation=organisation, items=batch,
+                    dry_run=dry_run or bool(issues), event_type=EventType.RKA_IMPORTED,
+                    event_payload={"rows": report.rows, "sub_activities_created": report.sub_activities_created})
+            except LineBatchError as exc:
+                lines = exc.lines
+                for issue in exc.issues:
+                    column, message = _service_issue(issue)
+                    issues.append((batch_rows[issue.index] if issue.index is not None else None, column, message))
+        for row_number, column, message in sorted(issues, key=lambda i: -1 if i[0] is None else i[0]):
+            report.add(row_number, column, message)
+        _count(report, lines)
         if report.errors or dry_run:
             transaction.set_rollback(True)
             return report
-        BudgetLine.objects.bulk_create(pending, batch_size=500)
-        for line in pending:
-            record_change(action="create", instance=line, after=_line_state(line), actor=actor)
-        record_event(event_type=EventType.RKA_IMPORTED, instance=organisation, pemda=fiscal_year.pemda_id,
-                     actor=actor, payload={
-                         "fiscal_year": fiscal_year.pk, "tahun": fiscal_year.tahun, "organisation": organisation.pk,
-                         "rows": report.rows, "lines": report.lines_created,
-                         "sub_activities_created": report.sub_activities_created, "total": str(report.total),
-                     })
         report.saved = True
     return report
 
 
-LINE_RELATIONS = ["line_key", "fiscal_year", "pemda", "organisation", "sub_activity", "account", "sumber_dana",
-                  "price_item", "created_by", "updated_by"]
-
-
-class _CeilingTracker:
-    """The ceilings of one agency, locked once (by pk, as `_ceiling_check` does) and summed in memory, so every
-    row is checked against the lines already saved plus the rows above it."""
-
-    def __init__(self, fiscal_year: FiscalYear, organisation: Organisation):
-        self.organisation = organisation
-        self.fiscal_year = fiscal_year
-        self.ceilings = list(Ceiling.objects.select_for_update().filter(fiscal_year=fiscal_year,
-                                                                        organisation=organisation).order_by("pk"))
-        base = BudgetLine.objects.filter(fiscal_year=fiscal_year, organisation=organisation, akun="5")
-        self.used: dict[int, Decimal] = {}
-        by_sub = dict(base.values("sub_activity__sub_kegiatan_id").annotate(s=Sum("total"))
-                      .values_list("sub_activity__sub_kegiatan_id", "s"))
-        by_sumber = dict(base.values("sumber_dana_id").annotate(s=Sum("total")).values_list("sumber_dana_id", "s"))
-        total = sum(by_sub.values(), Decimal(0))
-        for c in self.ceilings:
-            if c.sub_kegiatan_id is not None:
-                self.used[c.pk] = by_sub.get(c.sub_kegiatan_id) or Decimal(0)
-            elif c.sumber_dana_id is not None:
-                self.used[c.pk] = by_sumber.get(c.sumber_dana_id) or Decimal(0)
-            else:
-                self.used[c.pk] = total
-
-    def add(self, line: BudgetLine, sub: SubActivityBudget | None) -> None:
-        """Count `line` against its ceilings, or raise the service's ceiling error (nothing counted)."""
-        sumber_id = line.sumber_dana_id
-        applicable = [c for c in self.ceilings
-                      if (c.sub_kegiatan_id is None and c.sumber_dana_id is None)
-                      or (sub is not None and c.sub_kegiatan_id is not None
-                          and c.sub_kegiatan_id == sub.sub_kegiatan_id)
-                      or (sumber_id is not None and c.sumber_dana_id == sumber_id)]
-        if not any(c.sub_kegiatan_id is None and c.sumber_dana_id is None for c in applicable):
-            raise ApplicationError(
-                _("Pagu %(opd)s untuk TA %(t)s belum ditetapkan; belanja belum dapat diinput.")
-                % {"opd": self.organisation, "t": self.fiscal_year.tahun}, code="no_ceiling")
-        for ceiling in applicable:
-            current = self.used[ceiling.pk]
-            if current + line.total > ceiling.amount:
-                label = str(self.organisation)
-                if ceiling.sub_kegiatan_id is not None:
-                    label = _("sub kegiatan %(k)s") % {"k": sub.kode if sub else ceiling.sub_kegiatan_id}
-                elif ceiling.sumber_dana_id is not None:
-                    label = _("sumber dana %(k)s") % {"k": line.sumber_dana.nama if line.sumber_dana else sumber_id}
-                raise ApplicationError(
-                    _("Jumlah belanja %(label)s menjadi %(after)s, melebihi pagu %(pagu)s (kelebihan %(over)s). "
-                      "Baris tidak disimpan.")
-                    % {"label": label, "after": format_rupiah(current + line.total),
-                       "pagu": format_rupiah(ceiling.amount),
-                       "over": format_rupiah(current + line.total - ceiling.amount)},
-                    code="ceiling_exceeded",
-                    details={"ceiling_id": ceiling.pk, "pagu": str(ceiling.amount), "used": str(current),
-                             "requested": str(line.total)},
-                )
-        for ceiling in applicable:
-            self.used[ceiling.pk] += line.total
+def _count(report: ImportReport, lines: Sequence[BudgetLine]) -> None:
+    totals: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    for line in lines:
+        report.lines_created += 1
+        report.total += line.total
+        totals[line.sub_activity.kode if line.sub_activity is not None else "-"] += line.total
+    report.totals_by_sub_activity = dict(totals)
 
 
 class _RowError(Exception):

@@ -14,6 +14,21 @@ widest move (domain.md §2.6, Permendagri 77/2020 "Pergeseran Anggaran"):
 A pergeseran moves money, it does not add any: the line deltas must sum to zero, unless the level is Perda.
 The changes are applied to the live lines when the document is created (inside the stage window) and the
 document is then approved; a pergeseran stage is frozen only when every document in it is approved.
+
+New lines: a pergeseran may ADD a catalogue-priced belanja line under an existing sub-kegiatan of the year (the
+money usually comes from lines that go down). It is validated by the line service's rule function
+(`services.lines._build_values`: level-6 account of the year's version, catalogue item allowed for the account,
+price ≤ catalogue), its ShiftLine has before = {} and before_total 0, and its account and sub-kegiatan count in
+the level rule like any other moved line.
+
+Ceilings (KUA-PPAS plafon, `services.ceilings`): the ceilings are those of the stage's fiscal year — the agency
+ceiling, agency × sub-kegiatan and agency × funding source, as for line entry — and every pergeseran is checked
+against them through the same shared rule (`ceilings_check`), under the same locks, at every level:
+- PPKD / Perkada shifts are zero-sum inside one sub-kegiatan, so agency and sub-kegiatan totals stay; they can
+  still move money between funding sources, and must not push a funding-source ceiling above its amount;
+- a Perda (APBD-P) shift may raise totals, but only up to the ceilings: raising a ceiling is KUPA-PPAS Perubahan
+  (`ceiling_set`, audited, by Bappeda/BPKAD), which precedes the Perda APBD-P (domain.md §2.6). A shift that
+  lowers or keeps an already-too-high total is never refused.
 """
 
 from __future__ import annotations
@@ -23,22 +38,24 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from terang.accounts.choices import Role
 from terang.accounts.permissions import active_memberships, require
 from terang.audit.events import EventType
-from terang.audit.services import record_change, record_event, snapshot
+from terang.audit.services import ChangeEntry, record_change, record_changes_bulk, record_event, snapshot
 from terang.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from terang.core.money import format_rupiah, to_decimal
 from terang.reference.models import Account
 
 from ..calc import line_amounts
 from ..choices import LineType, ShiftLevel, StageKind
-from ..models import BudgetLine, BudgetShift, ShiftLine, Stage
+from ..models import BudgetLine, BudgetShift, ShiftLine, Stage, SubActivityBudget
 from ..selectors_stages import stage_input_allowed
+from .ceilings import CeilingDelta, ceilings_require
+from .lines import LINE_RELATIONS, LineInput, _build_values, _Lookups
 
 MIN_REASON_LENGTH = 20
 DECIMAL_FIELDS = ("vol1", "vol2", "vol3", "vol4", "harga_satuan")
@@ -60,6 +77,7 @@ class PlannedLine:
     before_total: Decimal
     after_total: Decimal
     account: Account
+    is_new: bool = False
 
     @property
     def delta(self) -> Decimal:
@@ -85,6 +103,8 @@ class ShiftPlan:
 
 
 def _line_label(line: BudgetLine) -> str:
+    if line.pk is None:
+        return _("Baris baru %(uraian)s") % {"uraian": line.uraian}
     return f"#{line.pk} {line.uraian}"
 
 
@@ -200,19 +220,57 @@ def _normalise(changes: Iterable[Any]) -> list[tuple[BudgetLine | int, dict[str,
     return result
 
 
-def shift_plan(*, stage: Stage, changes: Iterable[Any], lock: bool = False) -> ShiftPlan:
-    """Validate `changes` [(line, new values)] against the stage and compute before/after, net delta and the
-    required level, without writing. With `lock`, the lines are locked (in primary-key order) and their versions
-    compared with the instances given (a stale line raises ConflictError)."""
-    pairs = _normalise(changes)
+def _plan_new_lines(stage: Stage, new_lines: Iterable[tuple[SubActivityBudget | int, LineInput]]
+                    ) -> list[PlannedLine]:
+    """New catalogue-priced belanja lines under existing sub-kegiatan of the stage's year, priced and checked by
+    the line service's rule function (nothing written)."""
+    pairs = list(new_lines)
     if not pairs:
+        return []
+    sub_ids = [sub.pk if isinstance(sub, SubActivityBudget) else int(sub) for sub, _data in pairs]
+    subs = {sub.pk: sub for sub in SubActivityBudget.objects.select_related(
+        "organisation", "sumber_dana", "fiscal_year__account_version").filter(
+        pk__in=sub_ids, fiscal_year_id=stage.fiscal_year_id)}
+    lookups: _Lookups | None = None
+    planned = []
+    for number, ((_given, data), sub_id) in enumerate(zip(pairs, sub_ids, strict=True), 1):
+        sub = subs.get(sub_id)
+        if sub is None:
+            raise ApplicationError(_("Baris baru %(n)s: sub kegiatan #%(pk)s tidak ada di tahun anggaran ini.")
+                                   % {"n": number, "pk": sub_id}, code="sub_activity_not_found", field="new_lines")
+        if (data.line_type or LineType.ITEM) != LineType.ITEM or data.price_item in (None, ""):
+            raise ApplicationError(_("Baris baru %(n)s: baris baru dalam pergeseran harus memilih komponen dari "
+                                     "standar harga.") % {"n": number}, code="price_item_required",
+                                   field="price_item")
+        lookups = lookups or _Lookups(sub.fiscal_year)
+        try:
+            values = _build_values(fiscal_year=sub.fiscal_year, organisation=sub.organisation, sub=sub, data=data,
+                                   lookups=lookups)
+        except ApplicationError as exc:
+            raise ApplicationError(_("Baris baru %(n)s: %(msg)s") % {"n": number, "msg": exc.message},
+                                   code=exc.code, field=exc.field) from exc
+        line = BudgetLine(fiscal_year=sub.fiscal_year, pemda_id=sub.pemda_id, organisation=sub.organisation,
+                          sub_activity=sub, **values)
+        planned.append(PlannedLine(line=line, values=values, before={}, before_total=Decimal("0.00"),
+                                   after_total=line.total, account=values["account"], is_new=True))
+    return planned
+
+
+def shift_plan(*, stage: Stage, changes: Iterable[Any], lock: bool = False,
+               new_lines: Iterable[tuple[SubActivityBudget | int, LineInput]] = ()) -> ShiftPlan:
+    """Validate `changes` [(line, new values)] and `new_lines` [(sub-kegiatan, LineInput)] against the stage and
+    compute before/after, net delta and the required level, without writing. With `lock`, the lines are locked (in
+    primary-key order) and their versions compared with the instances given (a stale line raises ConflictError)."""
+    pairs = _normalise(changes)
+    added = _plan_new_lines(stage, new_lines)
+    if not pairs and not added:
         raise ApplicationError(_("Pergeseran belum memuat perubahan baris."), code="no_lines", field="changes")
     ids = [line.pk if isinstance(line, BudgetLine) else int(line) for line, _data in pairs]
     if len(set(ids)) != len(ids):
         raise ApplicationError(_("Satu baris hanya boleh muncul sekali dalam satu pergeseran."),
                                code="duplicate_line", field="changes")
-    qs = BudgetLine.objects.select_related("account", "price_item", "fiscal_year", "organisation").filter(
-        pk__in=ids)
+    qs = BudgetLine.objects.select_related("account", "price_item", "fiscal_year", "organisation", "sub_activity",
+                                           "sumber_dana").filter(pk__in=ids)
     if lock:
         qs = qs.select_for_update(of=("self",)).order_by("pk")
     found = {line.pk: line for line in qs}
@@ -228,6 +286,7 @@ def shift_plan(*, stage: Stage, changes: Iterable[Any], lock: bool = False) -> S
                 % {"line": _line_label(line), "current": line.version, "expected": given.version},
                 details={"line": line.pk, "current": _line_state(line)})
         plan.lines.append(_plan_line(line, data))
+    plan.lines.extend(added)
     plan.required_level, plan.explanation = required_level(plan.lines)
     if plan.net_delta != 0:
         plan.required_level = ShiftLevel.PERDA
@@ -235,15 +294,34 @@ def shift_plan(*, stage: Stage, changes: Iterable[Any], lock: bool = False) -> S
     return plan
 
 
+_SHIFT_LOCK_CLASS = 460  # advisory-lock namespace for "creating a shift in stage <id>" (the SHIFT_CREATED event)
+
+
+def _lock_stage_for_shift(stage_pk: int) -> Stage:
+    """The stage, share-locked on PostgreSQL (a concurrent freeze waits for this transaction, and this one for a
+    freeze), with shift creation in that stage serialised. SQLite serialises writers by itself."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_SHIFT_LOCK_CLASS, int(stage_pk)])
+            cursor.execute(f"SELECT id FROM {Stage._meta.db_table} WHERE id = %s FOR SHARE",  # noqa: S608
+                           [stage_pk])
+    return Stage.objects.select_related("fiscal_year").get(pk=stage_pk)
+
+
 @transaction.atomic
 def shift_create(*, actor: Any, stage: Stage, nomor: str, legal_basis: str, level: str, reason: str,
-                 changes: Iterable[Any]) -> BudgetShift:
-    """Record and apply a pergeseran in an open pergeseran stage: each changed line keeps its before/after.
+                 changes: Iterable[Any], new_lines: Iterable[tuple[SubActivityBudget | int, LineInput]] = ()
+                 ) -> BudgetShift:
+    """Record and apply a pergeseran in an open pergeseran stage: each changed or added line keeps its before/after.
 
-    Needs budget.shift over the pemda. The deltas must sum to zero unless the level is Perda, and the level must be
-    the one the widest move needs (see module docstring); the error says which and why.
+    Needs budget.shift over the pemda. The deltas must sum to zero unless the level is Perda, the level must be
+    the one the widest move needs, and no ceiling may be pushed above its amount (see module docstring); the error
+    says which and why. Lock order: stage (shared, like every line save), lines (by pk), ceilings (by pk), audit
+    chains. The stage is only share-locked — an exclusive lock here would deadlock against a line save that holds
+    its line and waits for the stage's share lock — and shift documents of one stage are serialised by a
+    transaction-level advisory lock instead (the document-number check below must not race).
     """
-    stage = Stage.objects.select_for_update().select_related("fiscal_year").get(pk=stage.pk)
+    stage = _lock_stage_for_shift(stage.pk)
     require(actor, "budget.shift", stage)
     nomor, legal_basis, reason = (nomor or "").strip(), (legal_basis or "").strip(), (reason or "").strip()
     if stage.kind != StageKind.PERGESERAN:
@@ -264,7 +342,7 @@ def shift_create(*, actor: Any, stage: Stage, nomor: str, legal_basis: str, leve
                                % {"n": MIN_REASON_LENGTH}, code="reason_required", field="reason")
     if level not in ShiftLevel.values:
         raise ApplicationError(_("Tingkat persetujuan tidak dikenal."), code="invalid_level", field="level")
-    plan = shift_plan(stage=stage, changes=changes, lock=True)
+    plan = shift_plan(stage=stage, changes=changes, lock=True, new_lines=new_lines)
     if plan.net_delta != 0 and level != ShiftLevel.PERDA:
         raise ApplicationError(
             _("Jumlah pergeseran harus nol: baris yang dikurangi harus sama dengan yang ditambah (selisih "
@@ -281,26 +359,39 @@ def shift_create(*, actor: Any, stage: Stage, nomor: str, legal_basis: str, leve
         if not stage_input_allowed(stage=stage, organisation=org_id):
             raise ApplicationError(_("Jendela input tertutup untuk salah satu perangkat daerah."),
                                    code="stage_closed")
+    ceilings_require(fiscal_year=stage.fiscal_year, shift=True, deltas=[
+        CeilingDelta(organisation=p.line.organisation, amount=p.delta, sub=p.line.sub_activity,
+                     sumber=p.line.sumber_dana)
+        for p in plan.lines if p.line.akun == "5" and p.delta != 0])
     shift = BudgetShift.objects.create(stage=stage, pemda_id=stage.pemda_id, nomor=nomor, legal_basis=legal_basis,
                                        level=level, reason=reason, created_by=actor)
     change_reason = _("Pergeseran %(nomor)s: %(reason)s") % {"nomor": nomor, "reason": reason}
+    entries: list[ChangeEntry] = []
+    shift_lines: list[ShiftLine] = []
     for planned in plan.lines:
         line = planned.line
-        for key, value in planned.values.items():
-            setattr(line, key, value)
-        line.version += 1
+        if planned.is_new:
+            line.created_by = actor
+        else:
+            for key, value in planned.values.items():
+                setattr(line, key, value)
+            line.version += 1
         line.updated_by = actor
-        line.full_clean(exclude=["line_key"])
-        line.save()
+        line.clean_fields(exclude=LINE_RELATIONS)
+        line.save(force_insert=planned.is_new)
         after = _line_state(line)
-        ShiftLine.objects.create(shift=shift, line_key=line.line_key, before_total=planned.before_total,
-                                 after_total=planned.after_total, before=planned.before, after=after)
-        record_change(action="update", instance=line, before=planned.before, after=after, actor=actor,
-                      reason=change_reason)
-    record_change(action="create", instance=shift, after=snapshot(shift), actor=actor, reason=reason)
+        shift_lines.append(ShiftLine(shift=shift, line_key=line.line_key, before_total=planned.before_total,
+                                     after_total=planned.after_total, before=planned.before, after=after))
+        entries.append(ChangeEntry(action="create" if planned.is_new else "update", instance=line,
+                                   before=None if planned.is_new else planned.before, after=after,
+                                   reason=change_reason))
+    ShiftLine.objects.bulk_create(shift_lines)
+    entries.append(ChangeEntry(action="create", instance=shift, after=snapshot(shift), reason=reason))
+    record_changes_bulk(entries=entries, actor=actor)
     record_event(event_type=EventType.SHIFT_CREATED, instance=shift, actor=actor, payload={
         "stage": stage.pk, "nomor": nomor, "level": level, "legal_basis": legal_basis, "lines": len(plan.lines),
-        "net_delta": str(plan.net_delta), "moved": str(plan.moved),
+        "new_lines": sum(1 for p in plan.lines if p.is_new), "net_delta": str(plan.net_delta),
+        "moved": str(plan.moved),
     })
     return shift
 

@@ -159,6 +159,27 @@ def test_ceiling_message_matches_the_line_service(world):
     assert BudgetLine.objects.count() == 1
 
 
+def test_ceiling_breach_is_named_at_the_row_that_crossed_it_with_the_total_after_all_rows(world):
+    """The importer saves through line_create_many: the ceilings are checked once against all rows together."""
+    Ceiling.objects.filter(organisation=world.orgs["dinkes"]).update(amount=Decimal("6000000"))
+    report = run(world, [row(), row(), row(harga_satuan=30000), row(), row(vol1=1, vol2=None, sat2=None)])
+    # rows 2, 3, 5 and 6 are valid: 2.826.000 × 3 + 23.550; row 5 crosses 6.000.000
+    assert report.error_texts() == [
+        "Baris 4, kolom harga_satuan: Harga satuan Rp 30.000 melebihi harga standar Rp 23.550 untuk Refill "
+        "Ballpoint.",
+        "Baris 5: Jumlah belanja Dinkes menjadi Rp 8.501.550, melebihi pagu Rp 6.000.000 (kelebihan Rp 2.501.550). "
+        "Baris tidak disimpan."]
+    nothing_saved()
+
+
+def test_agency_without_ceiling_is_reported_once(world):
+    Ceiling.objects.filter(organisation=world.orgs["dinkes"]).delete()
+    report = run(world, [row(), row()])
+    assert report.error_texts() == ["Baris 2: Pagu Dinkes untuk TA 2026 belum ditetapkan; belanja belum dapat "
+                                    "diinput."]
+    nothing_saved()
+
+
 def test_dry_run_reports_and_saves_nothing(world):
     report = run(world, [row(), row(kode_komponen=LEM)], dry_run=True)
     assert report.ok and report.dry_run and not report.saved

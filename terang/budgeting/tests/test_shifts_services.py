@@ -13,6 +13,7 @@ from terang.budgeting.models import BudgetLine, BudgetShift, ShiftLine
 from terang.budgeting.services import shifts
 from terang.budgeting.services import stages as svc
 from terang.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from terang.core.money import format_rupiah
 from terang.testing.budget import make_budget_world
 
 from .test_stages_helpers import add_line, apbd_frozen, at, force_status
@@ -240,3 +241,104 @@ def test_pergeseran_stage_freezes_only_when_every_shift_is_approved(setup):
     assert exc.value.code == "shifts_pending"
     BudgetShift.objects.filter(pk=shift.pk).update(approved_at=at(0), approved_by=world.users["sekda"])
     assert svc.stage_close_and_freeze(actor=world.users["bpkad"], stage=stage).status == StageStatus.CLOSED
+
+
+# --- new lines in a pergeseran and the ceiling rule -----------------------------------------------------------------
+
+
+def _new(world, sub, item="Refill Ballpoint", account="5.1.02.01.01.0024", **extra):
+    from terang.budgeting.services.lines import LineInput
+
+    values = {"account": account, "price_item": world.items[item], "vol1": "2", "sat1": "Buah"}
+    values.update(extra)
+    return (sub, LineInput(**values))
+
+
+def test_a_pergeseran_can_add_a_catalogue_line_recorded_with_an_empty_before(setup):
+    world, stage, lines = setup
+    sub = lines["atk"].sub_activity
+    # HVS 20 × 56.000 → 20 × 53.645 (-47.100); a new ballpoint line 2 × 23.550 (+47.100), same rincian objek
+    changes = [(lines["atk"], {"harga_satuan": "53645"})]
+    new_lines = [_new(world, sub)]
+    plan = shifts.shift_plan(stage=stage, changes=changes, new_lines=new_lines)
+    assert (plan.required_level, plan.net_delta, len(plan.lines)) == (ShiftLevel.PPKD, D("0.00"), 2)
+    shift = shifts.shift_create(actor=world.users["bpkad"], stage=stage, nomor="PG-NEW", legal_basis="Perkada 5/2026",
+                                level=ShiftLevel.PPKD, reason=REASON, changes=changes, new_lines=new_lines)
+    added = BudgetLine.objects.exclude(pk__in=[line.pk for line in lines.values()]).get()
+    assert (added.total, added.version, added.sub_activity, added.created_by) == (
+        D("47100.00"), 1, sub, world.users["bpkad"])
+    recorded = ShiftLine.objects.get(shift=shift, line_key=added.line_key)
+    assert (recorded.before_total, recorded.after_total, recorded.before) == (D("0.00"), D("47100.00"), {})
+    assert recorded.after["price_item"] == world.items["Refill Ballpoint"].pk
+    record = ChangeRecord.objects.get(object_type="budgeting.budgetline", object_id=str(added.pk))
+    assert record.action == "create" and record.reason == f"Pergeseran PG-NEW: {REASON}"
+    event = DomainEvent.objects.get(event_type=EventType.SHIFT_CREATED)
+    assert (event.payload["lines"], event.payload["new_lines"]) == (2, 1)
+
+
+def test_the_level_rule_counts_the_new_lines_account(setup):
+    world, stage, lines = setup
+    sub = lines["atk"].sub_activity
+    # 56.000 less for paper, a new 5.2 (modal) line is another jenis: Perda, not PPKD
+    changes = [(lines["atk"], {"harga_satuan": "53200"})]
+    plan = shifts.shift_plan(stage=stage, changes=changes, new_lines=[
+        _new(world, sub, item="UPS 1.200 VA", account="5.2.02.05.02.0006", vol1="1", harga_satuan="56000")])
+    assert (plan.net_delta, plan.required_level) == (D("0.00"), ShiftLevel.PERDA)
+    assert "5.1.02, 5.2.02" in plan.explanation
+
+
+def test_new_lines_are_checked_by_the_line_rules(setup):
+    world, stage, lines = setup
+    from terang.budgeting.choices import LineType
+
+    sub = lines["atk"].sub_activity
+    cases = [
+        (_new(world, sub, harga_satuan="30000"), "price_above_catalogue", "Baris baru 1: Harga satuan Rp 30.000"),
+        (_new(world, sub, account="5.1.02.01.01.0001"), "item_not_allowed", "Baris baru 1: Komponen"),
+        (_new(world, sub, price_item=None), "price_item_required", "Baris baru 1: baris baru dalam pergeseran"),
+        (_new(world, sub, line_type=LineType.UNDETAILED, harga_satuan="1000"), "price_item_required", "Baris baru"),
+        (_new(world, 999999), "sub_activity_not_found", "Baris baru 1: sub kegiatan #999999"),
+    ]
+    count = BudgetLine.objects.count()
+    for new, code, start in cases:
+        with pytest.raises(ApplicationError) as exc:
+            shifts.shift_create(actor=world.users["bpkad"], stage=stage, nomor="PG-X", legal_basis="Perkada 5",
+                                level=ShiftLevel.PERDA, reason=REASON, changes=[], new_lines=[new])
+        assert exc.value.code == code and exc.value.message.startswith(start), exc.value.message
+    assert BudgetLine.objects.count() == count and not BudgetShift.objects.exists()
+
+
+def test_a_perda_shift_may_raise_totals_only_up_to_the_ceiling(setup):
+    world, stage, lines = setup
+    from terang.budgeting.models import Ceiling
+
+    used = sum(BudgetLine.objects.filter(organisation=world.orgs["dinkes"]).values_list("total", flat=True), D(0))
+    Ceiling.objects.filter(organisation=world.orgs["dinkes"], sub_kegiatan=None, sumber_dana=None).update(
+        amount=used + D("100000"))
+    before = _totals(lines)
+    with pytest.raises(ApplicationError) as exc:
+        _create(world, stage, [(lines["atk"], {"vol1": "22"})], ShiftLevel.PERDA)  # +112.000
+    assert exc.value.code == "ceiling_exceeded"
+    assert exc.value.message == (
+        f"Jumlah belanja Dinkes menjadi {format_rupiah(used + D('112000'))}, melebihi pagu "
+        f"{format_rupiah(used + D('100000'))} (kelebihan Rp 12.000). Pergeseran tidak disimpan; pagu hanya dapat "
+        "dinaikkan lewat KUPA-PPAS Perubahan.")
+    assert _totals(lines) == before and not BudgetShift.objects.exists() and not ShiftLine.objects.exists()
+    shift = _create(world, stage, [(lines["atk"], {"vol1": "21"})], ShiftLevel.PERDA)  # +56.000 fits
+    assert shift.level == ShiftLevel.PERDA and _totals(lines)["atk"] == D("1176000.00")
+
+
+def test_a_zero_sum_shift_must_not_overfill_a_funding_source_ceiling(setup):
+    world, stage, lines = setup
+    from terang.budgeting.models import Ceiling
+
+    dak = world.sumber_dana["1.2"]
+    BudgetLine.objects.filter(pk=lines["atk2"].pk).update(sumber_dana=dak)  # ballpoint paid from another source
+    Ceiling.objects.create(fiscal_year=world.fiscal_year, pemda=world.pemda, organisation=world.orgs["dinkes"],
+                           sumber_dana=dak, amount=D("942000"))  # exactly what it holds
+    changes = [(lines["atk"], {"harga_satuan": "53645"}), (lines["atk2"], {"vol1": "42"})]  # -47.100 / +47.100
+    with pytest.raises(ApplicationError) as exc:
+        _create(world, stage, changes, ShiftLevel.PPKD)
+    assert exc.value.code == "ceiling_exceeded" and f"sumber dana {dak.nama}" in exc.value.message
+    assert "kelebihan Rp 47.100" in exc.value.message
+    assert BudgetLine.objects.get(pk=lines["atk2"].pk).version == 1 and not BudgetShift.objects.exists()

@@ -92,3 +92,60 @@ def test_shift_pages_hidden_from_agency_staff_and_other_pemda(client, setup):
     force_login_verified(client, world.users["auditor"])
     assert client.get(reverse("budgeting:shift_list", args=[stage.pk])).status_code == 200
     assert client.get(reverse("budgeting:shift_list", args=[world.rka.pk])).status_code == 404  # not pergeseran
+
+
+def test_a_new_line_through_the_form_and_the_detail_marks_it(client, setup):
+    world, stage, hvs, pen = setup
+    force_login_verified(client, world.users["bpkad"])
+    url = reverse("budgeting:shift_create", args=[stage.pk])
+    # HVS 20 × 56.000 → 20 × 53.645 (-47.100); new ballpoint line 2 × 23.550 (+47.100)
+    data = _post(world, stage, hvs, pen, simpan="1", **{
+        f"vol1_{pen.pk}": "40.0000", "baru_sub_0": hvs.sub_activity_id, "baru_rekening_0": "5.1.02.01.01.0024",
+        "baru_komponen_0": "1.1.12.01.03.0001.07533", "baru_vol1_0": "2", "baru_sat1_0": "Buah"})
+    saved = client.post(url, data)
+    assert saved.status_code == 302, saved.context["error"].message if saved.context else saved
+    shift = BudgetShift.objects.get()
+    new = BudgetLine.objects.exclude(pk__in=[hvs.pk, pen.pk]).get()
+    assert (new.total, new.sub_activity_id) == (47100, hvs.sub_activity_id)
+    detail = client.get(saved["Location"])
+    assert "baris baru" in detail.content.decode()
+    assert shift.lines.count() == 2
+
+
+def test_a_new_line_with_an_unknown_component_is_explained_and_nothing_saved(client, setup):
+    world, stage, hvs, pen = setup
+    force_login_verified(client, world.users["bpkad"])
+    data = _post(world, stage, hvs, pen, simpan="1", **{
+        "baru_sub_0": hvs.sub_activity_id, "baru_rekening_0": "5.1.02.01.01.0024", "baru_komponen_0": "9.9.9",
+        "baru_vol1_0": "2"})
+    response = client.post(reverse("budgeting:shift_create", args=[stage.pk]), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Baris baru 1: komponen 9.9.9 tidak ada di standar harga TA 2026." in html
+    assert 'value="9.9.9"' in html  # what was typed is shown again
+    assert not BudgetShift.objects.exists() and BudgetLine.objects.count() == 2
+
+
+def test_api_records_a_shift_with_a_new_line(client, setup):
+    world, stage, hvs, _pen = setup
+    force_login_verified(client, world.users["bpkad"])
+    response = client.post(f"/api/v1/tahapan/{stage.pk}/pergeseran/baru/", {
+        "nomor": "PG-API", "dasar_hukum": "Perkada 5/2026", "tingkat": "ppkd",
+        "alasan": "Kebutuhan kertas naik karena laporan triwulan.",
+        "perubahan": [{"id_baris": hvs.pk, "versi": 1, "harga_satuan": "53645"}],
+        "baris_baru": [{"id_sub_kegiatan": hvs.sub_activity_id, "rekening": "5.1.02.01.01.0024",
+                        "kode_komponen": "1.1.12.01.03.0001.07533", "vol1": "2", "sat1": "Buah"}],
+    }, content_type="application/json")
+    assert response.status_code == 201, response.json()
+    rows = response.json()["baris"]
+    assert sorted((r["sebelum"], r["sesudah"]) for r in rows) == [("0.00", "47100.00"),
+                                                                  ("1120000.00", "1072900.00")]
+    assert next(r for r in rows if r["sebelum"] == "0.00")["rincian_sebelum"] == {}
+    refused = client.post(f"/api/v1/tahapan/{stage.pk}/pergeseran/baru/", {
+        "nomor": "PG-API2", "dasar_hukum": "Perkada 5/2026", "tingkat": "perda",
+        "alasan": "Kebutuhan kertas naik karena laporan triwulan.",
+        "baris_baru": [{"id_sub_kegiatan": hvs.sub_activity_id, "rekening": "5.1.02.01.01.0024",
+                        "kode_komponen": "tidak-ada", "vol1": "2"}],
+    }, content_type="application/json")
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "unknown_price_item"
+    assert BudgetShift.objects.count() == 1 and BudgetLine.objects.count() == 3
