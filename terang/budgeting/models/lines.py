@@ -70,10 +70,12 @@ class BudgetLine(models.Model):
     or financing (akun 6) line of an agency. `line_key` stays the same across stages so stages can be diffed."""
 
     line_key = models.UUIDField(_("kunci baris"), default=uuid.uuid4, unique=True, editable=False)
+    # fiscal_year, pemda, created_by, updated_by: no database-level foreign key (ADR 0003) — the services set
+    # them from rows they have just read and locked; the ORM still refuses to delete a parent (PROTECT)
     fiscal_year = models.ForeignKey("budgeting.FiscalYear", verbose_name=_("tahun anggaran"), on_delete=models.PROTECT,
-                                    related_name="lines", db_index=False)
+                                    related_name="lines", db_index=False, db_constraint=False)
     pemda = models.ForeignKey("org.Pemda", verbose_name=_("pemda"), on_delete=models.PROTECT, related_name="+",
-                              db_index=False)
+                              db_index=False, db_constraint=False)
     organisation = models.ForeignKey("org.Organisation", verbose_name=_("perangkat daerah"), on_delete=models.PROTECT,
                                      related_name="budget_lines", db_index=False)
     sub_activity = models.ForeignKey(SubActivityBudget, verbose_name=_("sub kegiatan"), null=True, blank=True,
@@ -107,10 +109,11 @@ class BudgetLine(models.Model):
     penerima = models.CharField(_("penerima (hibah/bansos)"), max_length=255, blank=True)
     version = models.PositiveIntegerField(_("versi"), default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   null=True, blank=True, db_index=False)
+                                   null=True, blank=True, db_index=False, db_constraint=False)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("terakhir diubah oleh"),
-                                   on_delete=models.PROTECT, related_name="+", null=True, blank=True, db_index=False)
+                                   on_delete=models.PROTECT, related_name="+", null=True, blank=True, db_index=False,
+                                   db_constraint=False)
     updated_at = models.DateTimeField(_("terakhir diubah"), auto_now=True)
 
     # Indexes: only the five that queries use (pk, line_key, the two composites below, price_item). The

@@ -10,13 +10,18 @@ half up).
 
 Two paths, same result:
 
-* PostgreSQL: `COPY` of the file into a temporary table, one INSERT … SELECT that resolves every code with hash
-  joins, one validation query, one INSERT … SELECT into BudgetLine (line keys from gen_random_uuid()).
+* PostgreSQL: `COPY` of the file into a temporary table, one GROUPING SETS scan for its distinct codes (resolved in
+  Python into three small tables), then ONE `INSERT … SELECT` that joins every row to them, checks every rule,
+  computes the totals, writes only passing rows (line keys from gen_random_uuid(), ids in file order) and returns
+  the sums the ceilings are held to; if fewer rows were written than read, a second query names every failing row
+  and column and everything is rolled back.
 * other databases (SQLite): a streaming `csv` reader, dictionaries prefetched once (agencies, sub-kegiatan, accounts,
   items and their accounts, sumber dana), `line_amounts` per row, executemany in batches of 5,000.
 
 It does not check input windows or sub-kegiatan status (the interactive paths — line services and the RKA Excel
-import — do); with an `actor` it requires `budget.edit_lines` over every agency in the file. One RKA_IMPORTED event
+import — do); with an `actor` it requires `budget.edit_lines` over every agency in the file. The fiscal year, its
+pemda and the actor are checked (and locked FOR KEY SHARE on PostgreSQL) once, since BudgetLine has no database
+foreign key for them (docs/decisions/0003-budgetline-foreign-keys.md). One RKA_IMPORTED event
 records the file's name, size, SHA-256, row count and total; no change record per line.
 
 CSV columns (UTF-8, comma, header row, numbers written plainly as `1234.5`, ppn as 1/0/ya/tidak/true/false):
@@ -46,7 +51,7 @@ from terang.accounts.permissions import require
 from terang.audit.events import EventType
 from terang.audit.services import record_event
 from terang.core.errors import ApplicationError
-from terang.org.models import Organisation
+from terang.org.models import Organisation, Pemda
 from terang.reference import codes
 from terang.reference.models import SumberDana
 from terang.reference.selectors import accounts_for_version
@@ -131,17 +136,16 @@ def lines_bulk_import_csv(*, fiscal_year: FiscalYear, path: str | Path, actor: A
     if missing:
         raise ApplicationError(_("Kolom wajib tidak ada: %(cols)s.") % {"cols": ", ".join(missing)},
                                code="bulk_import_columns")
+    _hold_parents(fiscal_year, actor)
     if connection.vendor == "postgresql" and header[:len(CSV_COLUMNS)] == list(CSV_COLUMNS):
-        rows, created, total, org_ids, phases = _import_postgresql(fiscal_year, path, actor)
+        rows, created, total, org_ids, phases = _import_postgresql(fiscal_year, path, actor, check_ceilings)
     else:
         rows, created, total, org_ids, phases = _import_python(fiscal_year, path, header, actor)
-    if actor is not None:
-        for org in Organisation.objects.filter(pk__in=org_ids):
-            require(actor, "budget.edit_lines", org)
-    if check_ceilings:
-        mark = time.perf_counter()
-        _check_ceilings(fiscal_year, org_ids)
-        phases["pagu"] = round(time.perf_counter() - mark, 3)
+        _require_all(actor, org_ids)
+        if check_ceilings:
+            mark = time.perf_counter()
+            _check_ceilings(fiscal_year, org_ids, _line_usage(fiscal_year, org_ids))
+            phases["pagu"] = round(time.perf_counter() - mark, 3)
     record_event(event_type=EventType.RKA_IMPORTED, instance=fiscal_year, actor=actor, pemda=fiscal_year.pemda_id,
                  payload={"bulk": True, **_file_facts(path), "baris": rows, "rincian": created, "jumlah": str(total)})
     return BulkImportResult(rows=rows, created=created, total=total, seconds=round(time.perf_counter() - started, 3),
@@ -157,17 +161,57 @@ def _lock_ceilings(fiscal_year: FiscalYear, org_ids: set[int]) -> None:
          .order_by("pk").values_list("pk", flat=True))
 
 
-def _check_ceilings(fiscal_year: FiscalYear, org_ids: set[int]) -> None:
-    """After the rows are in: no ceiling of a touched agency (agency, sub-kegiatan, funding source) is exceeded."""
+def _hold_parents(fiscal_year: FiscalYear, actor: Any) -> None:
+    """What the foreign keys that BudgetLine does not declare in the database (fiscal year, pemda, created_by,
+    updated_by; docs/decisions/0003) would check for every row, checked once: the rows exist — and on PostgreSQL stay
+    locked FOR KEY SHARE until COMMIT, as a foreign-key check locks them, so that nobody can delete them meanwhile."""
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    qn = connection.ops.quote_name
+    fy_t, pemda_t = qn(FiscalYear._meta.db_table), qn(Pemda._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {fy_t} f JOIN {pemda_t} p ON p.id = f.pemda_id WHERE f.id = %s AND p.id = %s"
+                       f"{lock}", [fiscal_year.pk, fiscal_year.pemda_id])
+        if cursor.fetchone() is None:
+            raise ApplicationError(
+                _("Tahun anggaran %(tahun)s tidak ada di basis data; tidak ada rincian yang disimpan.")
+                % {"tahun": fiscal_year.tahun}, code="bulk_import_parent", field="fiscal_year")
+        if actor is not None:
+            cursor.execute(f"SELECT 1 FROM {qn(actor._meta.db_table)} WHERE id = %s{lock}", [actor.pk])
+            if cursor.fetchone() is None:
+                raise ApplicationError(
+                    _("Pengguna %(user)s tidak ada di basis data; tidak ada rincian yang disimpan.") % {"user": actor},
+                    code="bulk_import_parent", field="actor")
+
+
+def _require_all(actor: Any, org_ids: set[int]) -> None:
+    if actor is not None:
+        for org in Organisation.objects.filter(pk__in=org_ids).order_by("pk"):
+            require(actor, "budget.edit_lines", org)
+
+
+def _line_usage(fiscal_year: FiscalYear, org_ids: set[int]) -> list[tuple[int, int | None, int | None, Decimal]]:
+    """Belanja of the agencies by (agency, sub-kegiatan of the RKA, sumber dana): the sums ceilings are held to."""
+    lines = BudgetLine.objects.filter(fiscal_year=fiscal_year, organisation_id__in=org_ids, akun="5").order_by()
+    return list(lines.values_list("organisation_id", "sub_activity_id", "sumber_dana_id").annotate(t=Sum("total")))
+
+
+def _check_ceilings(fiscal_year: FiscalYear, org_ids: set[int],
+                    usage: list[tuple[int, int | None, int | None, Decimal]]) -> None:
+    """With every row in (`usage`: sums by agency, sub-kegiatan budget, sumber dana), no ceiling of a touched agency
+    (agency, sub-kegiatan, funding source) is exceeded."""
     ceilings = list(Ceiling.objects.filter(fiscal_year=fiscal_year, organisation_id__in=org_ids))
     if not ceilings:
         return
-    lines = BudgetLine.objects.filter(fiscal_year=fiscal_year, organisation_id__in=org_ids, akun="5").order_by()
-    by_org = dict(lines.values_list("organisation_id").annotate(s=Sum("total")))
-    by_sub = {(o, s): t for o, s, t in lines.values_list("organisation_id", "sub_activity__sub_kegiatan_id")
-              .annotate(t=Sum("total"))}
-    by_sumber = {(o, s): t for o, s, t in lines.values_list("organisation_id", "sumber_dana_id")
-                 .annotate(t=Sum("total"))}
+    program = dict(SubActivityBudget.objects.filter(pk__in={sub for _o, sub, _s, _t in usage if sub is not None})
+                   .values_list("pk", "sub_kegiatan_id"))
+    by_org: dict[int, Decimal] = {}
+    by_sub: dict[tuple[int, int | None], Decimal] = {}
+    by_sumber: dict[tuple[int, int | None], Decimal] = {}
+    for org, sub, sumber, amount in usage:
+        by_org[org] = by_org.get(org, Decimal(0)) + amount
+        key = (org, program.get(sub) if sub is not None else None)
+        by_sub[key] = by_sub.get(key, Decimal(0)) + amount
+        by_sumber[(org, sumber)] = by_sumber.get((org, sumber), Decimal(0)) + amount
     over = []
     for ceiling in ceilings:
         if ceiling.sub_kegiatan_id is not None:
@@ -336,7 +380,14 @@ def _import_python(fiscal_year: FiscalYear, path: Path, header: list[str], actor
     return rows, created, total, org_ids, phases
 
 
-# --- PostgreSQL: COPY into a temporary table, resolve and validate with set-based SQL ---------------------------------
+# --- PostgreSQL: COPY into a temporary table, resolve the distinct codes, one INSERT … SELECT ----------------------
+#
+# The file's rows are read three times, each a sequential scan of the temporary table: once to collect the distinct
+# codes (agency × sub-kegiatan, account × catalogue item, sumber dana — a few thousand at most, resolved in Python
+# with the same lookups as the streaming path), once by the INSERT … SELECT that joins every row to those small
+# tables, parses and checks its numbers and computes its totals, and once more only when the file is refused, to
+# name every bad row and column. A row is written only if it passes every rule (_VALID); when fewer rows were
+# written than read, the error query below lists the rows that failed and the whole transaction is rolled back.
 
 
 def _run(sql: str, params: list[Any] | tuple[Any, ...] = ()) -> None:
@@ -344,166 +395,226 @@ def _run(sql: str, params: list[Any] | tuple[Any, ...] = ()) -> None:
         cursor.execute(sql, params)
 
 
-def _import_postgresql(fiscal_year: FiscalYear, path: Path, actor: Any
+_NUM = r"'^\d+(\.\d+)?$'"
+
+
+def _num(column: str) -> str:
+    return f"CASE WHEN btrim(i.{column}) ~ {_NUM} THEN btrim(i.{column})::numeric END"
+
+
+def _unit_without_volume(n: int) -> str:
+    return f"(btrim(i.sat{n}) <> '' AND btrim(i.vol{n}) = '')"
+
+
+# every row-level rule; all raw columns are NOT NULL (COPY … FORCE_NOT_NULL), the lookup flags are never NULL
+_ROW_CHECKS = {
+    "bad_v1": f"{_num('vol1')} IS NULL",
+    **{f"bad_v{n}": f"(btrim(i.vol{n}) <> '' AND {_num(f'vol{n}')} IS NULL)" for n in (2, 3, 4)},
+    **{f"unit_only{n}": _unit_without_volume(n) for n in (2, 3, 4)},
+    "bad_harga": f"{_num('harga_satuan')} IS NULL",
+    "above": f"COALESCE({_num('harga_satuan')} > k.item_harga, FALSE)",
+    "bad_ppn": "lower(btrim(i.ppn)) NOT IN ({ppn_values})",
+}
+_LOOKUP_CHECKS = {
+    "no_org": "s.no_org", "no_sub": "s.no_sub", "bad_acc": "NOT k.account_ok", "no_item": "k.item_id IS NULL",
+    "not_allowed": "k.not_allowed", "bad_sumber": "d.bad",
+}
+_JOINS = """
+    JOIN terang_import_sub s ON s.kode_opd = i.kode_opd AND s.kode_sub_kegiatan = i.kode_sub_kegiatan
+    JOIN terang_import_item k ON k.kode_rekening = i.kode_rekening AND k.kode_komponen = i.kode_komponen
+    JOIN terang_import_sd d ON d.kode = i.kode_sumber_dana"""
+
+
+_TEMP_TABLES = "terang_import, terang_import_sub, terang_import_item, terang_import_sd"
+
+
+def _copy_file(path: Path) -> int:
+    cols = ", ".join(CSV_COLUMNS)
+    _run(f"DROP TABLE IF EXISTS {_TEMP_TABLES}")  # left by an earlier import in the same (outer) transaction
+    _run(f"CREATE TEMP TABLE terang_import ({', '.join(f'{c} TEXT' for c in CSV_COLUMNS)}) ON COMMIT DROP")
+    with connection.cursor() as cursor:
+        with path.open("rb") as fh, cursor.cursor.copy(
+                f"COPY terang_import ({cols}) FROM STDIN WITH (FORMAT csv, HEADER true, ENCODING 'UTF8', "
+                f"FREEZE true, FORCE_NOT_NULL ({cols}))") as copy:
+            copy.write(fh.read(1 << 20).removeprefix(b"\xef\xbb\xbf"))
+            while chunk := fh.read(1 << 20):
+                copy.write(chunk)
+        return int(cursor.cursor.rowcount)
+
+
+def _resolve_codes(fiscal_year: FiscalYear) -> set[int]:
+    """The distinct codes of the file, resolved in Python into three small temporary tables; returns the agencies."""
+    look = _Lookups(fiscal_year)
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT GROUPING(kode_opd, kode_rekening), kode_opd, kode_sub_kegiatan, kode_rekening, kode_komponen,
+                   kode_sumber_dana
+            FROM terang_import
+            GROUP BY GROUPING SETS ((kode_opd, kode_sub_kegiatan), (kode_rekening, kode_komponen), (kode_sumber_dana))
+        """)
+        groups = cursor.fetchall()
+    subs, items, sumber = [], [], []
+    for grouping, kode_opd, kode_sub, kode_rek, kode_item, kode_sumber in groups:
+        if grouping == 1:  # (kode_opd, kode_sub_kegiatan)
+            org = look.orgs.get(kode_opd.strip())
+            sub = look.subs.get((org, look.program(kode_sub.strip()) or "")) if org is not None else None
+            subs.append((kode_opd, kode_sub, org, sub[0] if sub else None, sub[1] if sub else None, org is None,
+                         org is not None and sub is None))
+        elif grouping == 2:  # (kode_rekening, kode_komponen)
+            kode = look.account(kode_rek.strip()) or ""
+            account = look.accounts.get(kode)
+            account_ok = bool(account and account[1] and kode.startswith("5"))
+            item = look.items.get(kode_item.strip())
+            allowed = bool(item and account and (item[0], account[0]) in look.allowed)
+            items.append((kode_rek, kode_item, account[0] if account else None, account_ok,
+                          *(item[:4] if item else (None,) * 4), item[4] if item else "",
+                          bool(item and account_ok and not allowed), bool(item and account_ok and allowed)))
+        else:  # kode_sumber_dana
+            found = look.sumber.get(kode_sumber.strip())
+            sumber.append((kode_sumber, found, bool(kode_sumber.strip()) and found is None))
+    _run("""CREATE TEMP TABLE terang_import_sub (kode_opd TEXT, kode_sub_kegiatan TEXT, org_id BIGINT, sub_id BIGINT,
+                sub_sumber BIGINT, no_org BOOLEAN, no_sub BOOLEAN) ON COMMIT DROP""")
+    _run("""CREATE TEMP TABLE terang_import_item (kode_rekening TEXT, kode_komponen TEXT, account_id BIGINT,
+                account_ok BOOLEAN, item_id BIGINT, item_harga NUMERIC, item_nama TEXT, item_spek TEXT,
+                item_satuan TEXT, not_allowed BOOLEAN, ok BOOLEAN) ON COMMIT DROP""")
+    _run("CREATE TEMP TABLE terang_import_sd (kode TEXT, sumber_id BIGINT, bad BOOLEAN) ON COMMIT DROP")
+    with connection.cursor() as cursor:
+        cursor.executemany("INSERT INTO terang_import_sub VALUES (%s, %s, %s, %s, %s, %s, %s)", subs)
+        cursor.executemany("INSERT INTO terang_import_item VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                           items)
+        cursor.executemany("INSERT INTO terang_import_sd VALUES (%s, %s, %s)", sumber)
+        cursor.execute("ANALYZE terang_import_sub, terang_import_item, terang_import_sd")
+    return {row[2] for row in subs if row[2] is not None}
+
+
+def _key_prefix() -> str:
+    """The first 64 bits, as hex, of the line keys of one import: random, with the version nibble of an RFC 9562
+    UUIDv8. The last 64 bits are the variant bits and the row's number in the file, so the keys of one import are
+    unique, never equal to a random (v4) key, and increase in file order: the unique index on line_key takes them
+    as appends to one place instead of a million random inserts (measured: the random keys' index was ~40 % of the
+    cost of writing the rows)."""
+    prefix = uuid.uuid4().hex[:16]
+    return prefix[:12] + "8" + prefix[13:]
+
+
+def _import_postgresql(fiscal_year: FiscalYear, path: Path, actor: Any, check_ceilings: bool
                        ) -> tuple[int, int, Decimal, set[int], dict[str, float]]:
     qn = connection.ops.quote_name
     phases: dict[str, float] = {}
     mark = time.perf_counter()
-    cols = ", ".join(CSV_COLUMNS)
-    _run(f"CREATE TEMP TABLE terang_import (rownum BIGSERIAL, {', '.join(f'{c} TEXT' for c in CSV_COLUMNS)}) "
-         "ON COMMIT DROP")
-    with connection.cursor() as cursor, path.open("rb") as fh, cursor.cursor.copy(
-            f"COPY terang_import ({cols}) FROM STDIN WITH (FORMAT csv, HEADER true, ENCODING 'UTF8')") as copy:
-        copy.write(fh.read(1 << 20).removeprefix(b"\xef\xbb\xbf"))
-        while chunk := fh.read(1 << 20):
-            copy.write(chunk)
+    rows = _copy_file(path)
     phases["copy"] = round(time.perf_counter() - mark, 3)
 
-    # code tables: the distinct codes of the file, normalised in Python (a few thousand at most)
     mark = time.perf_counter()
-    look = _Lookups(fiscal_year)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT DISTINCT kode_rekening FROM terang_import")
-        rekening = [r[0] or "" for r in cursor.fetchall()]
-        cursor.execute("SELECT DISTINCT kode_sub_kegiatan FROM terang_import")
-        program = [r[0] or "" for r in cursor.fetchall()]
-    _run("CREATE TEMP TABLE terang_import_acc (raw TEXT PRIMARY KEY, account_id BIGINT, ok BOOLEAN) ON COMMIT DROP")
-    acc_rows = []
-    for raw in rekening:
-        kode = look.account(raw.strip())
-        found = look.accounts.get(kode or "")
-        ok = bool(found and found[1] and (kode or "").startswith("5"))
-        acc_rows.append((raw, found[0] if found else None, ok))
-    _run("CREATE TEMP TABLE terang_import_prog (raw TEXT PRIMARY KEY, kode TEXT) ON COMMIT DROP")
-    with connection.cursor() as cursor:
-        cursor.executemany("INSERT INTO terang_import_acc VALUES (%s, %s, %s)", acc_rows)
-        cursor.executemany("INSERT INTO terang_import_prog VALUES (%s, %s)",
-                           [(raw, look.program(raw.strip()) or "") for raw in program])
-    org_t, sub_t = qn(Organisation._meta.db_table), qn(SubActivityBudget._meta.db_table)
-    item_t, sd_t = qn(PriceItem._meta.db_table), qn(SumberDana._meta.db_table)
-    allowed_t = qn(PriceItem.allowed_accounts.through._meta.db_table)
-    num = r"'^\d+(\.\d+)?$'"
-
-    def parsed(column: str) -> str:
-        return f"CASE WHEN btrim(i.{column}) ~ {num} THEN btrim(i.{column})::numeric END"
-
-    _run(f"""
-        CREATE TEMP TABLE terang_import_r ON COMMIT DROP AS
-        SELECT o.id AS org_id, s.id AS sub_id, s.sumber_dana_id AS sub_sumber, acc.account_id,
-               COALESCE(acc.ok, FALSE) AS account_ok, p.id AS item_id, p.harga AS item_harga, p.nama AS item_nama,
-               p.spesifikasi AS item_spek, p.satuan AS item_satuan, (pa.priceitem_id IS NOT NULL) AS allowed,
-               sd.id AS sumber_id, btrim(COALESCE(i.kode_sumber_dana, '')) <> '' AS sumber_given,
-               {parsed('vol1')} AS v1, {parsed('vol2')} AS v2, {parsed('vol3')} AS v3, {parsed('vol4')} AS v4,
-               {parsed('harga_satuan')} AS harga,
-               lower(btrim(COALESCE(i.ppn, ''))) AS ppn_text, i.*
-        FROM terang_import i
-        LEFT JOIN {org_t} o ON o.pemda_id = %s AND o.kode = btrim(i.kode_opd)
-        LEFT JOIN terang_import_prog pg ON pg.raw = i.kode_sub_kegiatan
-        LEFT JOIN {sub_t} s ON s.fiscal_year_id = %s AND s.organisation_id = o.id AND s.kode = pg.kode
-        LEFT JOIN terang_import_acc acc ON acc.raw = i.kode_rekening
-        LEFT JOIN {item_t} p ON p.fiscal_year_id = %s AND p.kode = btrim(i.kode_komponen) AND p.zone = ''
-                             AND p.is_active
-        LEFT JOIN {allowed_t} pa ON pa.priceitem_id = p.id AND pa.account_id = acc.account_id
-        LEFT JOIN {sd_t} sd ON sd.kode = btrim(i.kode_sumber_dana)
-    """, [fiscal_year.pemda_id, fiscal_year.pk, fiscal_year.pk])
+    org_ids = _resolve_codes(fiscal_year)
+    _require_all(actor, org_ids)  # before writing anything
     phases["resolve"] = round(time.perf_counter() - mark, 3)
 
     mark = time.perf_counter()
-    true_list = ", ".join(f"'{t}'" for t in sorted(TRUE | FALSE))
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM terang_import")
-        rows = cursor.fetchone()[0]
-        cursor.execute(f"""
-            SELECT rownum, org_id IS NULL, org_id IS NOT NULL AND sub_id IS NULL, NOT account_ok, item_id IS NULL,
-                   item_id IS NOT NULL AND account_ok AND NOT allowed,
-                   v1 IS NULL, btrim(COALESCE(vol2, '')) <> '' AND v2 IS NULL,
-                   btrim(COALESCE(vol3, '')) <> '' AND v3 IS NULL, btrim(COALESCE(vol4, '')) <> '' AND v4 IS NULL,
-                   harga IS NULL, harga > item_harga, ppn_text NOT IN ({true_list}), sumber_given AND sumber_id IS NULL,
-                   (btrim(COALESCE(sat2, '')) <> '' AND btrim(COALESCE(vol2, '')) = '')
-                   OR (btrim(COALESCE(sat3, '')) <> '' AND btrim(COALESCE(vol3, '')) = '')
-                   OR (btrim(COALESCE(sat4, '')) <> '' AND btrim(COALESCE(vol4, '')) = ''),
-                   kode_opd, kode_sub_kegiatan, kode_rekening, kode_komponen, harga_satuan, item_harga, kode_sumber_dana
-            FROM terang_import_r
-            WHERE org_id IS NULL OR sub_id IS NULL OR NOT account_ok OR item_id IS NULL OR NOT allowed OR v1 IS NULL
-               OR (btrim(COALESCE(vol2, '')) <> '' AND v2 IS NULL) OR (btrim(COALESCE(vol3, '')) <> '' AND v3 IS NULL)
-               OR (btrim(COALESCE(vol4, '')) <> '' AND v4 IS NULL) OR harga IS NULL OR harga > item_harga
-               OR ppn_text NOT IN ({true_list}) OR (sumber_given AND sumber_id IS NULL)
-               OR (btrim(COALESCE(sat2, '')) <> '' AND btrim(COALESCE(vol2, '')) = '')
-               OR (btrim(COALESCE(sat3, '')) <> '' AND btrim(COALESCE(vol3, '')) = '')
-               OR (btrim(COALESCE(sat4, '')) <> '' AND btrim(COALESCE(vol4, '')) = '')
-            ORDER BY rownum LIMIT %s""", [MAX_ERRORS])
-        bad = cursor.fetchall()
-    if bad:
-        raise _fail(_pg_errors(bad, fiscal_year), rows)
-    phases["validate"] = round(time.perf_counter() - mark, 3)
+    usage: list[tuple[int, int | None, int | None, Decimal]] = []
+    if check_ceilings:
+        _lock_ceilings(fiscal_year, org_ids)
+        usage = _line_usage(fiscal_year, org_ids)  # before the import: other lines of the touched agencies
+    phases["pagu_awal"] = round(time.perf_counter() - mark, 3)
 
     mark = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT DISTINCT org_id FROM terang_import_r")
-        org_ids = {r[0] for r in cursor.fetchall()}
-    _lock_ceilings(fiscal_year, org_ids)
+    ppn_values = ", ".join(f"'{t}'" for t in sorted(TRUE | FALSE))
+    bad = " OR ".join([*_LOOKUP_CHECKS.values(), *_ROW_CHECKS.values()]).format(ppn_values=ppn_values)
+    true_in = ", ".join(f"'{t}'" for t in sorted(TRUE))
     columns = ", ".join(_column(name) for name in INSERT_COLUMNS)
     actor_id = actor.pk if actor is not None else None
-    true_in = ", ".join(f"'{t}'" for t in sorted(TRUE))
-    computed = f"""
-        SELECT *, subtotal + ppn_amount AS line_total
-        FROM (
-            SELECT *, CASE WHEN ppn_flag THEN round(subtotal * %s, 2) ELSE 0 END AS ppn_amount
-            FROM (
-                SELECT *, round(volume * harga, 2) AS subtotal
-                FROM (
-                    SELECT *, round(v1 * COALESCE(v2, 1) * COALESCE(v3, 1) * COALESCE(v4, 1), 4) AS volume,
-                           ppn_text IN ({true_in}) AS ppn_flag
-                    FROM terang_import_r
-                ) a
-            ) b
-        ) c"""
     with connection.cursor() as cursor:
         cursor.execute(f"""
-            INSERT INTO {qn(BudgetLine._meta.db_table)} ({columns})
-            SELECT gen_random_uuid(), %s, %s, org_id, sub_id, account_id, '5', COALESCE(sumber_id, sub_sumber),
-                   left(COALESCE(kelompok, ''), 255), left(COALESCE(keterangan, ''), 255), %s, item_id,
-                   left(COALESCE(NULLIF(uraian, ''), item_nama), 500), COALESCE(NULLIF(spesifikasi, ''), item_spek),
-                   v1, left(COALESCE(sat1, ''), 40), v2, left(COALESCE(sat2, ''), 40), v3,
-                   left(COALESCE(sat3, ''), 40), v4, left(COALESCE(sat4, ''), 40), volume, left(item_satuan, 60),
-                   harga, ppn_flag, ppn_amount, line_total, '', 1, %s, now(), %s, now()
-            FROM ({computed}) lines ORDER BY rownum""",
-                       [fiscal_year.pk, fiscal_year.pemda_id, LineType.ITEM, actor_id, actor_id,
-                        fiscal_year.ppn_rate])
-        created = cursor.rowcount
-        cursor.execute(f"SELECT COALESCE(SUM(line_total), 0) FROM ({computed}) lines", [fiscal_year.ppn_rate])
-        total = Decimal(cursor.fetchone()[0])
+            WITH written AS (
+                INSERT INTO {qn(BudgetLine._meta.db_table)} ({columns})
+                SELECT (%(key_prefix)s
+                        || to_hex(row_number() OVER (ORDER BY i.ctid) + (-9223372036854775808)::bigint))::uuid,
+                       %(fy)s, %(pemda)s, s.org_id, s.sub_id, k.account_id, '5',
+                       COALESCE(d.sumber_id, s.sub_sumber), left(i.kelompok, 255), left(i.keterangan, 255),
+                       %(line_type)s, k.item_id, left(COALESCE(NULLIF(i.uraian, ''), k.item_nama), 500),
+                       COALESCE(NULLIF(i.spesifikasi, ''), k.item_spek),
+                       a.v1, left(i.sat1, 40), a.v2, left(i.sat2, 40), a.v3, left(i.sat3, 40), a.v4, left(i.sat4, 40),
+                       a.volume, left(k.item_satuan, 60), a.harga, a.ppn, a.ppn_amount, a.subtotal + a.ppn_amount,
+                       '', 1, %(actor)s, now(), %(actor)s, now()
+                FROM terang_import i {_JOINS}
+                CROSS JOIN LATERAL (
+                    SELECT *, CASE WHEN ppn THEN round(subtotal * %(rate)s, 2) ELSE 0 END AS ppn_amount
+                    FROM (
+                        SELECT *, round(volume * harga, 2) AS subtotal
+                        FROM (
+                            SELECT *, round(v1 * COALESCE(v2, 1) * COALESCE(v3, 1) * COALESCE(v4, 1), 4) AS volume
+                            FROM (
+                                SELECT {_num('vol1')} AS v1, {_num('vol2')} AS v2, {_num('vol3')} AS v3,
+                                       {_num('vol4')} AS v4, {_num('harga_satuan')} AS harga,
+                                       lower(btrim(i.ppn)) IN ({true_in}) AS ppn
+                                OFFSET 0
+                            ) n
+                        ) v
+                    ) t
+                ) a
+                WHERE NOT COALESCE({bad}, TRUE)
+                ORDER BY i.ctid  -- ids in file order (the order lines show in within an account)
+                RETURNING organisation_id, sub_activity_id, sumber_dana_id, total
+            )
+            SELECT organisation_id, sub_activity_id, sumber_dana_id, count(*), sum(total)
+            FROM written GROUP BY organisation_id, sub_activity_id, sumber_dana_id""",
+                       {"key_prefix": _key_prefix(), "fy": fiscal_year.pk, "pemda": fiscal_year.pemda_id,
+                        "line_type": LineType.ITEM,
+                        "actor": actor_id, "rate": fiscal_year.ppn_rate})
+        written = cursor.fetchall()
+    created = sum(row[3] for row in written)
+    total = Decimal(sum((row[4] for row in written), Decimal(0)))
     phases["insert"] = round(time.perf_counter() - mark, 3)
+    if created != rows:
+        raise _fail(_pg_errors(fiscal_year, bad), rows)
+
+    _run(f"DROP TABLE {_TEMP_TABLES}")
+    if check_ceilings:
+        mark = time.perf_counter()
+        _check_ceilings(fiscal_year, org_ids, usage + [(o, s, d, t) for o, s, d, _n, t in written])
+        phases["pagu"] = round(time.perf_counter() - mark, 3)
     return rows, created, total, org_ids, phases
 
 
-def _pg_errors(bad: list[tuple[Any, ...]], fiscal_year: FiscalYear) -> list[RowError]:
+def _pg_errors(fiscal_year: FiscalYear, bad: str) -> list[RowError]:
+    """Every failing row (the first MAX_ERRORS), numbered as in the file (the header is row 1)."""
+    checks = {**_LOOKUP_CHECKS, **{name: sql.format(ppn_values=", ".join(f"'{t}'" for t in sorted(TRUE | FALSE)))
+                                   for name, sql in _ROW_CHECKS.items()}}
+    with connection.cursor() as cursor:
+        # COPY appended the rows to the new table in file order, so physical order is file order
+        cursor.execute(f"""
+            SELECT i.rownum + 1, {', '.join(f'COALESCE({sql}, FALSE)' for sql in checks.values())},
+                   i.kode_opd, i.kode_sub_kegiatan, i.kode_rekening, i.kode_komponen, i.harga_satuan, k.item_harga,
+                   i.kode_sumber_dana
+            FROM (SELECT row_number() OVER (ORDER BY ctid) AS rownum, * FROM terang_import) i {_JOINS}
+            WHERE COALESCE({bad}, TRUE)
+            ORDER BY i.rownum LIMIT %s""", [MAX_ERRORS])
+        failed = cursor.fetchall()
     errors: list[RowError] = []
-    for (rownum, no_org, no_sub, bad_acc, no_item, not_allowed, bad_v1, bad_v2, bad_v3, bad_v4, bad_harga, above,
-         bad_ppn, bad_sumber, unit_only, kode_opd, kode_sub, kode_rek, kode_item, harga, item_harga,
-         kode_sumber) in bad:
-        row = rownum + 1  # header is row 1
-        checks = (
-            (no_org, "kode_opd", _("Perangkat daerah '%(k)s' tidak dikenal.") % {"k": kode_opd}),
-            (no_sub, "kode_sub_kegiatan", _("Sub kegiatan '%(k)s' tidak ada di RKA perangkat daerah ini.")
+    for row, *flags_and_values in failed:
+        flag = dict(zip(checks, flags_and_values[:len(checks)], strict=True))
+        kode_opd, kode_sub, kode_rek, kode_item, harga, item_harga, kode_sumber = flags_and_values[len(checks):]
+        messages = (
+            ("no_org", "kode_opd", _("Perangkat daerah '%(k)s' tidak dikenal.") % {"k": kode_opd}),
+            ("no_sub", "kode_sub_kegiatan", _("Sub kegiatan '%(k)s' tidak ada di RKA perangkat daerah ini.")
              % {"k": kode_sub}),
-            (bad_acc, "kode_rekening", _("Rekening '%(k)s' bukan rekening belanja tingkat 6 versi %(v)s.")
+            ("bad_acc", "kode_rekening", _("Rekening '%(k)s' bukan rekening belanja tingkat 6 versi %(v)s.")
              % {"k": kode_rek, "v": fiscal_year.account_version.kode}),
-            (no_item, "kode_komponen", _("Komponen '%(k)s' tidak ada di standar harga.") % {"k": kode_item}),
-            (not_allowed, "kode_komponen", _("Komponen %(item)s tidak diizinkan untuk rekening %(acc)s.")
+            ("no_item", "kode_komponen", _("Komponen '%(k)s' tidak ada di standar harga.") % {"k": kode_item}),
+            ("not_allowed", "kode_komponen", _("Komponen %(item)s tidak diizinkan untuk rekening %(acc)s.")
              % {"item": kode_item, "acc": kode_rek}),
-            (bad_v1, "vol1", _("Volume 1 wajib diisi dengan angka tidak negatif.")),
-            (bad_v2, "vol2", _("Volume 2 bukan angka tidak negatif.")),
-            (bad_v3, "vol3", _("Volume 3 bukan angka tidak negatif.")),
-            (bad_v4, "vol4", _("Volume 4 bukan angka tidak negatif.")),
-            (bad_harga, "harga_satuan", _("Harga satuan wajib diisi dengan angka tidak negatif.")),
-            (above, "harga_satuan", _("Harga satuan %(h)s melebihi harga standar %(s)s.")
+            ("bad_v1", "vol1", _("Volume 1 wajib diisi dengan angka tidak negatif.")),
+            ("bad_v2", "vol2", _("Volume 2 bukan angka tidak negatif.")),
+            ("bad_v3", "vol3", _("Volume 3 bukan angka tidak negatif.")),
+            ("bad_v4", "vol4", _("Volume 4 bukan angka tidak negatif.")),
+            *((f"unit_only{n}", f"vol{n}", _("Satuan %(n)s diisi tanpa volume %(n)s.") % {"n": n}) for n in (2, 3, 4)),
+            ("bad_harga", "harga_satuan", _("Harga satuan wajib diisi dengan angka tidak negatif.")),
+            ("above", "harga_satuan", _("Harga satuan %(h)s melebihi harga standar %(s)s.")
              % {"h": harga, "s": item_harga}),
-            (bad_ppn, "ppn", _("PPN harus 1/0, ya/tidak atau true/false.")),
-            (bad_sumber, "kode_sumber_dana", _("Sumber dana '%(k)s' tidak dikenal.") % {"k": kode_sumber}),
-            (unit_only, "sat", _("Satuan diisi tanpa volumenya.")),
+            ("bad_ppn", "ppn", _("PPN harus 1/0, ya/tidak atau true/false.")),
+            ("bad_sumber", "kode_sumber_dana", _("Sumber dana '%(k)s' tidak dikenal.") % {"k": kode_sumber}),
         )
-        errors.extend(RowError(row, column, message) for failed, column, message in checks if failed)
+        errors.extend(RowError(row, column, message) for name, column, message in messages if flag[name])
+    if not errors:  # cannot happen: a row was left out by no rule
+        errors.append(RowError(0, "", _("Jumlah rincian yang tersimpan tidak sama dengan jumlah baris berkas.")))
     return errors
-
-
