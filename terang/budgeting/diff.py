@@ -5,6 +5,10 @@ statement — target LEFT JOIN base (added / changed / unchanged) UNION ALL base
 (removed) — because a FULL OUTER JOIN is not available on SQLite before 3.39. No ORM objects are built per row:
 rows are read from a server-side cursor (PostgreSQL) in chunks, so a 100,000-line diff streams with flat memory.
 
+Besides the compared columns, a line whose koefisien changed ("10 Orang x 2 Hari" → "12 Orang x 2 Hari", even at an
+equal volume) is "changed" with the field `koefisien`; the factors are compared only when both sides have them
+(stages frozen before vol1..vol4/sat1..sat4 were kept have none, and must not look changed for that alone).
+
 Who changed a line is the target line's `updated_by`; why is, for a line moved in a pergeseran between the two
 stages, the pergeseran's reason and legal basis, otherwise the latest reason written in the audit trail for that
 line between the two freezes. Both are fetched per chunk of rows (two queries per chunk, never per row).
@@ -26,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from terang.audit.models import ChangeRecord
+from terang.core.money import format_number
 from terang.org.models import Organisation
 from terang.reference.models import Account
 
@@ -45,10 +50,13 @@ STATUS_LABELS = {ADDED: gettext_lazy("Ditambah"), REMOVED: gettext_lazy("Dihapus
 COMPARED = ("organisation_id", "sub_activity_id", "account_id", "sumber_dana_id", "kelompok", "keterangan",
             "line_type", "price_item_id", "uraian", "spesifikasi", "volume", "satuan", "harga_satuan", "ppn_amount",
             "total")
+# The koefisien: compared (as the field "koefisien") only when both sides have vol1 (see the module comment).
+FACTOR_FIELDS = ("vol1", "sat1", "vol2", "sat2", "vol3", "sat3", "vol4", "sat4")
+KOEFISIEN = "koefisien"
 # Selected from each side (prefix t_ / b_).
 SIDE_COLUMNS = ("line_id", "organisation_id", "sub_activity_id", "sub_kegiatan_kode", "account_id", "sumber_dana_id",
                 "kelompok", "keterangan", "line_type", "price_item_id", "uraian", "spesifikasi", "volume", "satuan",
-                "harga_satuan", "ppn_amount", "total", "updated_by_id")
+                "harga_satuan", "ppn_amount", "total", "updated_by_id", *FACTOR_FIELDS)
 FIELD_LABELS = {
     "organisation_id": gettext_lazy("perangkat daerah"), "sub_activity_id": gettext_lazy("sub kegiatan"),
     "account_id": gettext_lazy("rekening"), "sumber_dana_id": gettext_lazy("sumber dana"),
@@ -56,10 +64,11 @@ FIELD_LABELS = {
     "line_type": gettext_lazy("jenis baris"), "price_item_id": gettext_lazy("komponen"),
     "uraian": gettext_lazy("uraian"), "spesifikasi": gettext_lazy("spesifikasi"), "volume": gettext_lazy("volume"),
     "satuan": gettext_lazy("satuan"), "harga_satuan": gettext_lazy("harga satuan"), "ppn_amount": gettext_lazy("PPN"),
-    "total": gettext_lazy("jumlah"),
+    "total": gettext_lazy("jumlah"), KOEFISIEN: gettext_lazy("koefisien"),
 }
 _DECIMAL_PLACES = {"volume": Decimal("0.0001"), "harga_satuan": Decimal("0.01"), "ppn_amount": Decimal("0.01"),
-                   "total": Decimal("0.01")}
+                   "total": Decimal("0.01"), "vol1": Decimal("0.0001"), "vol2": Decimal("0.0001"),
+                   "vol3": Decimal("0.0001"), "vol4": Decimal("0.0001")}
 CHUNK = 2000
 ZERO = Decimal("0.00")
 
@@ -138,6 +147,8 @@ class DiffRow:
     delta: Decimal
     changed_fields: tuple[str, ...]
     changed_by: str
+    koefisien: str = ""  # "10 Orang x 2 Hari" of the target side ("" when that side has no factors)
+    old_koefisien: str = ""
     reason: str = ""
     reason_source: str = ""  # "pergeseran" | "audit" | ""
     legal_basis: str = ""
@@ -152,6 +163,20 @@ class DiffRow:
     def changed_labels(self) -> str:
         return ", ".join(str(FIELD_LABELS[f]) for f in self.changed_fields)
 
+    @property
+    def old_quantity(self) -> str:
+        """What the page shows as the old quantity: the koefisien, or the volume and satuan when there are no
+        factors ("" for an added line)."""
+        if self.old_volume is None:
+            return ""
+        return self.old_koefisien or f"{format_number(self.old_volume)} {self.satuan}".strip()
+
+    @property
+    def new_quantity(self) -> str:
+        if self.new_volume is None:
+            return ""
+        return self.koefisien or f"{format_number(self.new_volume)} {self.satuan}".strip()
+
     def as_dict(self) -> dict[str, Any]:
         """The row as the API and JSON downloads show it (Indonesian keys, amounts as strings)."""
         return {
@@ -161,6 +186,7 @@ class DiffRow:
             "rekening_lama_kode": self.old_account_kode, "uraian": self.uraian, "satuan": self.satuan,
             "volume_lama": _num(self.old_volume), "volume_baru": _num(self.new_volume),
             "harga_satuan_lama": _num(self.old_harga_satuan), "harga_satuan_baru": _num(self.new_harga_satuan),
+            "koefisien_lama": self.old_koefisien, "koefisien_baru": self.koefisien,
             "jumlah_lama": _num(self.old_total), "jumlah_baru": _num(self.new_total), "selisih": _num(self.delta),
             "kolom_berubah": list(self.changed_fields), "diubah_oleh": self.changed_by, "alasan": self.reason,
             "sumber_alasan": self.reason_source, "dasar_hukum": self.legal_basis,
@@ -281,7 +307,10 @@ class DiffResult:
         base = _Side(self.base, self.fiscal_year_id, self.organisation_ids)
         distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
         key_t, key_b = target.expr("t", "line_key"), base.expr("b", "line_key")
-        differs = " OR ".join(f"{target.expr('t', f)} {distinct} {base.expr('b', f)}" for f in COMPARED)
+        factors = " OR ".join(f"{target.expr('t', f)} {distinct} {base.expr('b', f)}" for f in FACTOR_FIELDS)
+        differs = " OR ".join([*(f"{target.expr('t', f)} {distinct} {base.expr('b', f)}" for f in COMPARED),
+                               f"({target.expr('t', 'vol1')} IS NOT NULL AND {base.expr('b', 'vol1')} IS NOT NULL "
+                               f"AND ({factors}))"])
         t_cols = [f"{target.expr('t', c)} AS t_{c}" for c in SIDE_COLUMNS]
         b_cols = [f"{base.expr('b', c)} AS b_{c}" for c in SIDE_COLUMNS]
         null_cols = lambda prefix: [f"NULL AS {prefix}_{c}" for c in SIDE_COLUMNS]  # noqa: E731
@@ -362,8 +391,13 @@ class DiffResult:
         old_total = b["total"] if status != ADDED else None
         new_total = t["total"] if status != REMOVED else None
         changed: tuple[str, ...] = ()
+        koef_new = _koefisien(t) if status != REMOVED else ""
+        koef_old = _koefisien(b) if status != ADDED else ""
         if status == CHANGED:
             changed = tuple(f for f in COMPARED if t[f] != b[f])
+            if t["vol1"] is not None and b["vol1"] is not None and any(t[f] != b[f] for f in FACTOR_FIELDS):
+                cut = changed.index("volume") if "volume" in changed else len(changed)
+                changed = (*changed[:cut], KOEFISIEN, *changed[cut:])
         main = t if status != REMOVED else b
         return DiffRow(
             status=status, line_key=_hex(line_key), line_id=main["line_id"],
@@ -381,6 +415,7 @@ class DiffResult:
             new_harga_satuan=t["harga_satuan"] if status != REMOVED else None,
             old_total=old_total, new_total=new_total, delta=(new_total or ZERO) - (old_total or ZERO),
             changed_fields=changed, changed_by=(user_new if status != REMOVED else "") or "",
+            koefisien=koef_new, old_koefisien=koef_old,
         )
 
     def _plain_rows(self) -> Iterator[list[DiffRow]]:
@@ -504,14 +539,23 @@ class DiffResult:
 
 
 CSV_HEADER = ("status", "opd_kode", "opd", "sub_kegiatan_kode", "rekening_kode", "rekening_lama_kode", "uraian",
-              "satuan", "volume_lama", "volume_baru", "harga_satuan_lama", "harga_satuan_baru", "jumlah_lama",
-              "jumlah_baru", "selisih", "kolom_berubah", "diubah_oleh", "alasan", "dasar_hukum", "nomor_pergeseran",
-              "kunci_baris")
+              "satuan", "koefisien_lama", "koefisien_baru", "volume_lama", "volume_baru", "harga_satuan_lama",
+              "harga_satuan_baru", "jumlah_lama", "jumlah_baru", "selisih", "kolom_berubah", "diubah_oleh", "alasan",
+              "dasar_hukum", "nomor_pergeseran", "kunci_baris")
+
+
+def _koefisien(side: dict[str, Any]) -> str:
+    """'10 Orang x 2 Hari' of one side of a row ("" when it has no factors)."""
+    if side["vol1"] is None:
+        return ""
+    return " x ".join(f"{format_number(side[f'vol{i}'])} {side[f'sat{i}'] or ''}".strip() for i in range(1, 5)
+                      if side[f"vol{i}"] is not None)
 
 
 def _csv_values(row: DiffRow) -> list[Any]:
     return [row.status, row.organisation_kode, row.organisation_nama, row.sub_kegiatan_kode, row.account_kode,
-            row.old_account_kode, row.uraian, row.satuan, _num(row.old_volume) or "", _num(row.new_volume) or "",
+            row.old_account_kode, row.uraian, row.satuan, row.old_koefisien, row.koefisien,
+            _num(row.old_volume) or "", _num(row.new_volume) or "",
             _num(row.old_harga_satuan) or "", _num(row.new_harga_satuan) or "", _num(row.old_total) or "",
             _num(row.new_total) or "", _num(row.delta), " ".join(row.changed_fields), row.changed_by, row.reason,
             row.legal_basis, row.shift_nomor, row.line_key]

@@ -6,6 +6,10 @@ other status (`NotFoundError`: missing and not public look the same).
 
 Published stages are immutable, so the heavy aggregates of one stage (`stage_summary`) are computed once per
 process and kept in the cache, keyed by the stage and its publication time.
+
+Stages frozen since the snapshot tables exist (digest version 2) also show the sub-kegiatan details
+(`StageSubActivity`: lokasi, indikator, target, months) and red flags (`StageFlag`) of their own time. Stages frozen
+before have neither, so their pages fall back to the live sub-kegiatan and flags (`stage_has_snapshot`).
 """
 
 from __future__ import annotations
@@ -25,13 +29,14 @@ from django.utils.text import slugify
 from django.utils.translation import gettext
 
 from terang.core.errors import NotFoundError
+from terang.core.money import format_number
 from terang.org.choices import RegionLevel
 from terang.org.models import Organisation, Pemda, Region
 from terang.reference.codes import InvalidCodeError, generalize_support_code
 from terang.reference.models import Account, ProgramCode, SumberDana
 
-from .choices import FlagStatus, LineType, StageStatus
-from .models import FiscalYear, PriceItem, RedFlag, Stage, StageLine
+from .choices import FlagRule, FlagStatus, LineType, StageStatus
+from .models import FiscalYear, PriceItem, RedFlag, Stage, StageFlag, StageLine, StageSubActivity, SubActivityBudget
 from .summaries import ApbdIdentity
 
 ZERO = Decimal("0.00")
@@ -549,7 +554,23 @@ class PublicLine:
     sumber_dana: str
     price_item: PriceItem | None
     updated_by: str
-    flags: list[RedFlag] = field(default_factory=list)
+    flags: list[Any] = field(default_factory=list)  # RedFlag (live, old stages) or FrozenFlag
+
+    @property
+    def koefisien(self) -> str:
+        return koefisien_text(self.line)
+
+    @property
+    def multiplied(self) -> bool:
+        """More than one factor ('10 Orang x 2 Hari'): pages add the resulting volume ('= 20 OH')."""
+        return self.line.vol1 is not None and len(_factors(self.line)) > 1
+
+    @property
+    def factors(self) -> list[dict[str, str | None]]:
+        """[{"volume": "10.0000", "satuan": "Orang"}, …] — the frozen vol1..vol4/sat1..sat4 (API); [] for lines
+        frozen before the factors were kept."""
+        ln = self.line
+        return [{"volume": format(vol, "f"), "satuan": sat} for vol, sat in _factors(ln)] if ln.vol1 is not None else []
 
     @property
     def is_undetailed(self) -> bool:
@@ -566,6 +587,165 @@ class PublicLine:
     @property
     def subtotal(self) -> Decimal:
         return self.line.total - self.line.ppn_amount
+
+
+def _factors(line: Any) -> list[tuple[Decimal, str]]:
+    return [(getattr(line, f"vol{i}"), getattr(line, f"sat{i}")) for i in range(1, 5)
+            if getattr(line, f"vol{i}") is not None]
+
+
+def koefisien_text(line: Any) -> str:
+    """'10 Orang x 2 Hari x 1 Kali' from a frozen line's vol1..vol4/sat1..sat4, as the RKA prints it. Lines frozen
+    before those columns were kept (vol1 null) show their volume and satuan ('20 Orang')."""
+    if line.vol1 is None:
+        return f"{format_number(line.volume)} {line.satuan}".strip()
+    return " x ".join(f"{format_number(vol)} {sat}".strip() for vol, sat in _factors(line))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Frozen snapshot of a stage's sub-kegiatan and red flags
+
+
+def snapshot_stage_ids(stage_ids: Iterable[int]) -> set[int]:
+    """Which of these stages were frozen with the sub-kegiatan and flag snapshot (digest version 2 onwards); the
+    others (frozen before it existed) fall back to live data. One query."""
+    from .selectors_stages import frozen_info
+
+    return {pk for pk, info in frozen_info(list(stage_ids)).items() if info.has_snapshot}
+
+
+def stage_has_snapshot(stage: Stage) -> bool:
+    """True when `stage` carries its own StageSubActivity/StageFlag rows. Cached for published stages (keyed by
+    the publication time, like the summary: a published stage is never refrozen)."""
+    if stage.status != PUBLISHED:
+        return stage.pk in snapshot_stage_ids([stage.pk])
+    key = stage_cache_key(stage, "snapshot")
+    value = cache.get(key)
+    if value is None:
+        value = stage.pk in snapshot_stage_ids([stage.pk])
+        cache.set(key, value, SUMMARY_CACHE_SECONDS)
+    return bool(value)
+
+
+@dataclass
+class FrozenFlag:
+    """A red flag as frozen with its stage (StageFlag), shaped like a RedFlag for pages and the API: the same
+    attribute names, `get_rule_display`/`get_status_display`, and `organisation`/`sub_activity` resolved (the
+    sub-kegiatan from the same stage's StageSubActivity, so its code and name are those of that time)."""
+
+    flag: StageFlag
+    organisation: Organisation | None = None
+    sub_activity: StageSubActivity | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "flag":  # not set yet (copy/pickle): avoid recursing
+            raise AttributeError(name)
+        return getattr(self.flag, name)
+
+    is_frozen = True  # templates tell frozen findings from live ones by this
+
+    @property
+    def pk(self) -> int:
+        return self.flag.pk
+
+    def get_rule_display(self) -> str:
+        return str(FlagRule(self.flag.rule).label) if self.flag.rule in FlagRule.values else self.flag.rule
+
+    def get_status_display(self) -> str:
+        status = self.flag.status
+        return str(FlagStatus(status).label) if status in FlagStatus.values else status
+
+
+def frozen_flags(stage_id: int, flags: Sequence[StageFlag]) -> list[FrozenFlag]:
+    """Wrap frozen flags with their agency and sub-kegiatan (two queries, whatever the number)."""
+    if not flags:
+        return []
+    orgs = Organisation.objects.in_bulk({f.organisation_id for f in flags})
+    sub_ids = {f.sub_activity_id for f in flags if f.sub_activity_id}
+    subs = ({s.sub_activity_id: s for s in StageSubActivity.objects.filter(stage_id=stage_id,
+                                                                            sub_activity_id__in=sub_ids)}
+            if sub_ids else {})
+    return [FrozenFlag(flag=f, organisation=orgs.get(f.organisation_id),
+                       sub_activity=subs.get(f.sub_activity_id) if f.sub_activity_id else None) for f in flags]
+
+
+class FrozenFlagList:
+    """A stage's frozen flags for a Paginator: counted in SQL, and only the page asked for is read and wrapped."""
+
+    def __init__(self, stage: Stage, queryset: QuerySet[StageFlag]):
+        self.stage_id = stage.pk
+        self.queryset = queryset
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return frozen_flags(self.stage_id, list(self.queryset[index]))
+        return frozen_flags(self.stage_id, [self.queryset[index]])[0]
+
+    def __iter__(self) -> Iterator[FrozenFlag]:
+        return iter(frozen_flags(self.stage_id, list(self.queryset)))
+
+
+@dataclass
+class SubActivityDetail:
+    """A sub-kegiatan's details as shown publicly: frozen with the stage, or live for stages frozen before the
+    snapshot existed (`frozen` False)."""
+
+    organisation_id: int
+    kode: str
+    nama: str
+    lokasi: list[dict[str, str]]
+    indikator: str
+    target: Decimal | None
+    satuan: str
+    bulan_mulai: int
+    bulan_selesai: int
+    planning_trace: str
+    frozen: bool
+
+    @property
+    def lokasi_text(self) -> str:
+        return ", ".join(str(r.get("nama") or r.get("kode") or "") for r in self.lokasi)
+
+    @property
+    def months(self) -> str:
+        from django.utils.dates import MONTHS
+
+        start, end = MONTHS.get(self.bulan_mulai, ""), MONTHS.get(self.bulan_selesai, "")
+        return str(start) if self.bulan_mulai == self.bulan_selesai else f"{start} – {end}"
+
+
+def sub_activity_details(*, stage: Stage, kode: str, organisation_id: int | None = None) -> list[SubActivityDetail]:
+    """The details (lokasi, indikator, target, months) of sub-kegiatan `kode` (of one agency, or of every agency
+    that has it) as frozen with a published stage; for stages frozen before the snapshot existed, the live
+    sub-kegiatan of the fiscal year, marked `frozen=False`."""
+    _require_public(stage)
+    if stage_has_snapshot(stage):
+        qs = StageSubActivity.objects.filter(stage=stage, kode=kode)
+        if organisation_id is not None:
+            qs = qs.filter(organisation_id=organisation_id)
+        return [SubActivityDetail(organisation_id=s.organisation_id, kode=s.kode, nama=s.nama, lokasi=list(s.lokasi),
+                                  indikator=s.indikator, target=s.target, satuan=s.satuan,
+                                  bulan_mulai=s.bulan_mulai, bulan_selesai=s.bulan_selesai,
+                                  planning_trace=s.planning_trace, frozen=True)
+                for s in qs.order_by("organisation_id")]
+    live = SubActivityBudget.objects.filter(fiscal_year_id=stage.fiscal_year_id, kode=kode)
+    if organisation_id is not None:
+        live = live.filter(organisation_id=organisation_id)
+    # only agencies that have lines of this sub-kegiatan in the published stage
+    live = live.filter(organisation_id__in=StageLine.objects.filter(stage=stage, sub_kegiatan_kode=kode)
+                       .values("organisation_id"))
+    return [SubActivityDetail(organisation_id=s.organisation_id, kode=s.kode, nama=s.nama,
+                              lokasi=[{"kode": r.kode, "nama": r.nama} for r in sorted(s.lokasi.all(),
+                                                                                      key=lambda r: r.kode)],
+                              indikator=s.indikator, target=s.target, satuan=s.satuan, bulan_mulai=s.bulan_mulai,
+                              bulan_selesai=s.bulan_selesai, planning_trace=s.planning_trace, frozen=False)
+            for s in live.prefetch_related("lokasi").order_by("organisation_id")]
 
 
 def _account_kode_subquery() -> Subquery:
@@ -629,9 +809,10 @@ def resolve_lines(lines: Sequence[StageLine], *, fiscal_year_id: int | None = No
     user_ids = {ln.updated_by_id for ln in lines if ln.updated_by_id}
     users = (dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
              if user_ids else {})
-    flags: dict[Any, list[RedFlag]] = defaultdict(list)
+    flags: dict[Any, list[Any]] = defaultdict(list)
     if fiscal_year_id is not None:
-        for flag in line_flags(fiscal_year_id=fiscal_year_id, line_keys=[ln.line_key for ln in lines]):
+        for flag in line_flags(fiscal_year_id=fiscal_year_id, line_keys=[ln.line_key for ln in lines],
+                               stage_id=lines[0].stage_id):
             flags[flag.line_key].append(flag)
     result = []
     for ln in lines:
@@ -659,6 +840,7 @@ class SubActivityBlock:
     accounts: list[AccountTotal] = field(default_factory=list)
     url: str = ""  # set by the page
     accounts_url: str = ""  # set by the page: where the account totals are loaded from when the block opens
+    details: list[SubActivityDetail] = field(default_factory=list)  # lokasi, indikator, target, months (per agency)
 
 
 def organisation_blocks(*, stage: Stage, organisation_id: int) -> list[SubActivityBlock]:
@@ -685,8 +867,10 @@ def organisation_blocks(*, stage: Stage, organisation_id: int) -> list[SubActivi
     return sorted(blocks.values(), key=lambda b: (b.kode == "", b.kode))
 
 
-def sub_activity_totals(*, stage: Stage, kode: str, organisation_id: int | None = None) -> SubActivityBlock:
-    """Totals of one sub-kegiatan (of one agency, or of every agency that has it) by account."""
+def sub_activity_totals(*, stage: Stage, kode: str, organisation_id: int | None = None,
+                        with_details: bool = True) -> SubActivityBlock:
+    """Totals of one sub-kegiatan (of one agency, or of every agency that has it) by account, with its details as
+    frozen with the stage (`sub_activity_details`) unless `with_details` is False."""
     _require_public(stage)
     qs = StageLine.objects.filter(stage=stage, sub_kegiatan_kode=kode)
     if organisation_id is not None:
@@ -707,6 +891,8 @@ def sub_activity_totals(*, stage: Stage, kode: str, organisation_id: int | None 
         if row["line_type"] == LineType.UNDETAILED:
             block.belum_dirinci += total
     block.accounts = sorted(accounts.values(), key=lambda a: a.kode)
+    if with_details and kode and block.lines:
+        block.details = sub_activity_details(stage=stage, kode=kode, organisation_id=organisation_id)
     return block
 
 
@@ -764,12 +950,16 @@ def group_lines(lines: Sequence[PublicLine]) -> list[LineGroup]:
 # Red flags
 
 
-def line_flags(*, fiscal_year_id: int, line_keys: Iterable[Any]) -> list[RedFlag]:
+def line_flags(*, fiscal_year_id: int, line_keys: Iterable[Any], stage_id: int | None = None) -> list[Any]:
     """Findings on the given lines of a fiscal year (one query). The lines come from a published stage, so their
-    findings are public (the same rule as `selectors_verification.public_flags`)."""
+    findings are public (the same rule as `selectors_verification.public_flags`). With `stage_id` of a stage frozen
+    with its flags, the findings as they stood at that freeze (FrozenFlag); otherwise the live ones (RedFlag)."""
     keys = list(line_keys)
     if not keys:
         return []
+    if stage_id is not None and stage_id in snapshot_stage_ids([stage_id]):
+        frozen = list(StageFlag.objects.filter(stage_id=stage_id, line_key__in=keys).order_by("-severity", "pk"))
+        return frozen_flags(stage_id, frozen)
     return list(RedFlag.objects.filter(fiscal_year_id=fiscal_year_id, line_key__in=keys,
                                        status__in=[FlagStatus.OPEN, FlagStatus.DISMISSED]).order_by("-severity", "pk"))
 
@@ -778,11 +968,18 @@ def _public_stage_flags(*, stage: Stage) -> list[tuple[int, str]]:
     """(id, status) of the findings that concern a published stage, by the rule of
     `selectors_verification.public_flags` (on its lines by line key, on its sub-kegiatan, on its agencies; open or
     dismissed), computed from the fiscal year's findings, which are few, instead of scanning every frozen line
-    (test_public_selectors pins the equality)."""
+    (test_public_selectors pins the equality). Ids of StageFlag rows for a stage frozen with its flags (the findings
+    of its own time), of live RedFlag rows otherwise."""
     _require_public(stage)
-    flags = list(RedFlag.objects.filter(fiscal_year_id=stage.fiscal_year_id,
-                                        status__in=[FlagStatus.OPEN, FlagStatus.DISMISSED]).order_by()
-                 .values_list("pk", "line_key", "line_id", "sub_activity_id", "organisation_id", "status"))
+    if stage_has_snapshot(stage):
+        rows = StageFlag.objects.filter(stage=stage, status__in=[FlagStatus.OPEN, FlagStatus.DISMISSED]).order_by()
+        # a frozen flag has a line key (line finding) or none: no line id, so the line test is on the key
+        flags = [(pk, key, key, sub, org, status) for pk, key, sub, org, status in rows.values_list(
+            "pk", "line_key", "sub_activity_id", "organisation_id", "status")]
+    else:
+        flags = list(RedFlag.objects.filter(fiscal_year_id=stage.fiscal_year_id,
+                                            status__in=[FlagStatus.OPEN, FlagStatus.DISMISSED]).order_by()
+                     .values_list("pk", "line_key", "line_id", "sub_activity_id", "organisation_id", "status"))
     if not flags:
         return []
     lines = StageLine.objects.filter(stage=stage).order_by()
@@ -808,8 +1005,21 @@ def public_stage_flag_ids(*, stage: Stage) -> list[int]:
 
 
 def public_stage_flags(*, stage: Stage, organisation_id: int | None = None, rule: str = "",
-                       status: str = "") -> QuerySet[RedFlag]:
-    """Findings that concern a published stage (see `public_stage_flag_ids`), filtered, most serious first."""
+                       status: str = "") -> Any:
+    """Findings that concern a published stage (see `public_stage_flag_ids`), filtered, most serious first: for a
+    stage frozen with its flags, those of its own time with the dismissal reasons of then (a FrozenFlagList of
+    FrozenFlag, paginated like a queryset); for older stages the live RedFlag queryset."""
+    if stage_has_snapshot(stage):
+        frozen = StageFlag.objects.filter(pk__in=public_stage_flag_ids(stage=stage))
+        if organisation_id is not None:
+            frozen = frozen.filter(organisation_id=organisation_id)
+        if rule:
+            frozen = frozen.filter(rule=rule)
+        if status:
+            frozen = frozen.filter(status=status)
+        org_kode = Subquery(Organisation.objects.filter(pk=OuterRef("organisation_id")).values("kode")[:1])
+        return FrozenFlagList(stage, frozen.annotate(org_kode=org_kode).order_by("-severity", "org_kode", "rule",
+                                                                                  "pk"))
     qs = RedFlag.objects.filter(pk__in=public_stage_flag_ids(stage=stage))
     if organisation_id is not None:
         qs = qs.filter(organisation_id=organisation_id)

@@ -199,13 +199,29 @@ def reopenings(*, stages: Any) -> QuerySet[StageReopening]:
 
 @dataclass(frozen=True)
 class FrozenInfo:
-    """What the latest STAGE_FROZEN event of a stage recorded: line count, total and SHA-256 digest."""
+    """What the latest STAGE_FROZEN event of a stage recorded: line count, total, SHA-256 digest and the version of
+    the canonical serialisation it was computed with (1 when the event predates versioning). `has_snapshot`: the
+    freeze also copied sub-kegiatan details and red flags (digest version 2 onwards); pages fall back to live data
+    for older stages."""
 
     lines: int
     total: str
     digest: str
     frozen_at: datetime
     event_seq: int
+    digest_version: int = 1
+    sub_activities: int | None = None
+    flags: int | None = None
+    flags_refreshed_at: str | None = None
+
+    @property
+    def has_snapshot(self) -> bool:
+        return self.digest_version >= 2
+
+    @property
+    def flags_refreshed(self) -> datetime | None:
+        """When the frozen red flags were last recomputed before the freeze (None: never, or not recorded)."""
+        return datetime.fromisoformat(self.flags_refreshed_at) if self.flags_refreshed_at else None
 
 
 def frozen_info(stages: Any) -> dict[int, FrozenInfo]:
@@ -221,6 +237,8 @@ def frozen_info(stages: Any) -> dict[int, FrozenInfo]:
         info[int(event.object_id)] = FrozenInfo(
             lines=int(payload.get("lines", 0)), total=str(payload.get("total", "0")),
             digest=str(payload.get("digest", "")), frozen_at=event.created_at, event_seq=event.seq,
+            digest_version=int(payload.get("digest_version") or 1), sub_activities=payload.get("sub_activities"),
+            flags=payload.get("flags"), flags_refreshed_at=payload.get("flags_refreshed_at"),
         )
     return info
 

@@ -144,6 +144,11 @@ class ApbdFlagSerializer(serializers.Serializer):
     alasan_diabaikan = serializers.CharField(source="dismissed_reason")
 
 
+class ApbdFactorSerializer(serializers.Serializer):
+    volume = serializers.DecimalField(max_digits=16, decimal_places=4)
+    satuan = serializers.CharField()
+
+
 class ApbdLineSerializer(serializers.Serializer):
     kunci_baris = serializers.UUIDField(source="line.line_key")
     perangkat_daerah = ApbdOrganisationRefSerializer(source="organisation", allow_null=True)
@@ -158,6 +163,11 @@ class ApbdLineSerializer(serializers.Serializer):
     jenis_baris = serializers.ChoiceField(source="line.line_type", choices=LineType.choices)
     uraian = serializers.CharField(source="line.uraian")
     spesifikasi = serializers.CharField(source="line.spesifikasi")
+    koefisien = serializers.CharField(help_text=_("Koefisien seperti dicetak di RKA, mis. \"10 Orang x 2 Hari\" "
+                                                  "(tahapan yang dibekukan sebelum faktor volume disimpan: volume "
+                                                  "dan satuan)."))
+    faktor_volume = ApbdFactorSerializer(source="factors", many=True, help_text=_(
+        "vol1..vol4 dengan satuannya saat tahapan dibekukan (kosong untuk tahapan yang dibekukan sebelumnya)."))
     volume = serializers.DecimalField(source="line.volume", max_digits=24, decimal_places=4)
     satuan = serializers.CharField(source="line.satuan")
     harga_satuan = money(source="line.harga_satuan")

@@ -8,8 +8,10 @@ Life of a stage (status written only by the workflow engine, `STAGE_WORKFLOW` be
 - Only one stage of a fiscal year is open at a time, and a stage cannot open once a later stage has started.
 - Closing copies every live line of the fiscal year into `StageLine` in ONE `INSERT INTO … SELECT …` statement,
   so the snapshot is what was committed when the statement started (no half snapshot under concurrent saves),
-  then records STAGE_FROZEN with the line count, the total and the SHA-256 digest of the canonical serialisation
-  of the frozen lines (`stage_digest` recomputes it, so anyone can check a published stage was not altered).
+  then, in the same transaction, every sub-kegiatan's details into `StageSubActivity` and the fiscal year's red
+  flags (open and dismissed, as they stand) into `StageFlag` (one INSERT … SELECT each), and records STAGE_FROZEN
+  with the line count, the total and the SHA-256 digest of the canonical serialisation of the frozen lines and
+  sub-kegiatan (`stage_digest` recomputes it, so anyone can check a published stage was not altered).
 - After the window closes nothing can be edited except through a reopening (`stage_reopen`): an authorised role,
   a written reason (≥ 20 characters), an end time, one agency or all; audited and shown publicly. Reopening a
   frozen stage makes its snapshot stale: it must be frozen again (after the reopening ends) before publishing.
@@ -20,6 +22,7 @@ Life of a stage (status written only by the workflow engine, `STAGE_WORKFLOW` be
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -40,14 +43,25 @@ from terang.org.models import Organisation, Pemda
 from terang.reference.models import RegulationVersion
 
 from ..choices import FiscalYearStatus, StageKind, StageStatus
-from ..models import BudgetLine, BudgetShift, FiscalYear, Stage, StageLine, StageReopening, SubActivityBudget
+from ..models import (
+    BudgetLine,
+    BudgetShift,
+    FiscalYear,
+    RedFlag,
+    Stage,
+    StageFlag,
+    StageLine,
+    StageReopening,
+    StageSubActivity,
+    SubActivityBudget,
+)
 
 S = StageStatus
 MIN_REASON_LENGTH = 20
 DEFAULT_STAGES = (StageKind.KUA_PPAS, StageKind.RKA, StageKind.RAPBD, StageKind.APBD)
 # Kinds added later in the year; APBD-P and KUPA-PPAS Perubahan once a year, pergeseran numbered 1..n.
 LATER_KINDS = (StageKind.PERGESERAN, StageKind.KUPA_PPAS, StageKind.APBD_P)
-DIGEST_VERSION = 1
+DIGEST_VERSION = 2  # the canonical serialisation written for new freezes (see "digest" below); 1 stays verifiable
 
 
 def _fmt(when: datetime | None) -> str:
@@ -322,10 +336,16 @@ class StageDigest:
 
 @transaction.atomic
 def stage_close_and_freeze(*, actor: Any, stage: Stage, expected_version: int | None = None) -> Stage:
-    """Close the input window now and freeze an immutable snapshot of every line of the fiscal year.
+    """Close the input window now and freeze an immutable snapshot of every line of the fiscal year, of every
+    sub-kegiatan's details (location, indicator, target, months, status) and of the red flags as they stand.
 
     Also refreezes a closed (unpublished) stage after a reopening ended, replacing its snapshot; both digests stay
-    in the audit trail. Records STAGE_CLOSED and STAGE_FROZEN (lines, total, SHA-256 digest).
+    in the audit trail. Records STAGE_CLOSED and STAGE_FROZEN (lines, total, SHA-256 digest and its version, frozen
+    sub-kegiatan and flags, and when the flags were last refreshed).
+
+    The flags are copied as they stand, not recomputed: `flags_refresh` over 100,000 lines takes ~15 s, three times
+    the whole freeze budget, and the stored flags are the ones verifiers have seen and dismissed with reasons. The
+    payload's `flags_refreshed_at` says how current they were; refresh them before closing when lines changed since.
     """
     current = Stage.objects.filter(pk=stage.pk).values_list("status", flat=True).first()
     to_status = S.CLOSED
@@ -338,11 +358,14 @@ def stage_close_and_freeze(*, actor: Any, stage: Stage, expected_version: int | 
                                     expected_version=expected_version))
     if previous is not None:
         # only reachable for an unpublished stage (the workflow has no edge out of "published")
-        StageLine.objects.filter(stage=closed).exclude(stage__status=S.PUBLISHED).delete()
-    count = _freeze_lines(closed)
+        for model in (StageLine, StageSubActivity, StageFlag):
+            model.objects.filter(stage=closed).exclude(stage__status=S.PUBLISHED).delete()
+    counts = freeze_snapshot(closed)
     digest = stage_digest(closed)
-    payload: dict[str, Any] = {"lines": count, "total": str(digest.total), "digest": digest.digest,
-                               "algorithm": "sha256", "digest_version": DIGEST_VERSION}
+    payload: dict[str, Any] = {"lines": counts.lines, "total": str(digest.total), "digest": digest.digest,
+                               "algorithm": "sha256", "digest_version": DIGEST_VERSION,
+                               "sub_activities": counts.sub_activities, "flags": counts.flags,
+                               "flags_refreshed_at": counts.flags_refreshed_at}
     if previous is not None:
         payload["previous_digest"] = previous.digest
         payload["previous_lines"] = previous.lines
@@ -468,23 +491,138 @@ def _freeze_lines(stage: Stage) -> int:
         return cursor.rowcount
 
 
+# StageSubActivity field -> SubActivityBudget field it is copied from ("lokasi" is built from the M2M, below)
+_COPY_SUB = (
+    ("sub_activity_id", "id"), ("pemda_id", "pemda"), ("organisation_id", "organisation"),
+    ("program_code_id", "sub_kegiatan"), ("kode", "kode"), ("nama", "nama"), ("lokasi", ""),
+    ("indikator", "indikator"), ("target", "target"), ("satuan", "satuan"), ("bulan_mulai", "bulan_mulai"),
+    ("bulan_selesai", "bulan_selesai"), ("sumber_dana_id", "sumber_dana"), ("planning_trace", "planning_trace"),
+    ("status", "status"),
+)
+# StageFlag field -> RedFlag field
+_COPY_FLAG = (
+    ("flag_id", "id"), ("pemda_id", "pemda"), ("organisation_id", "organisation"),
+    ("sub_activity_id", "sub_activity"), ("line_key", "line_key"), ("rule", "rule"), ("severity", "severity"),
+    ("message", "message"), ("details", "details"), ("status", "status"), ("dismissed_reason", "dismissed_reason"),
+    ("dismissed_at", "dismissed_at"),
+)
+
+
+def _lokasi_sql() -> str:
+    """The sub-kegiatan's regions as a JSON list [{"kode": …, "nama": …}] ordered by kode, built by the database
+    in the same INSERT … SELECT (one correlated subquery per sub-kegiatan; ~2,500 of them take milliseconds)."""
+    from terang.org.models import Region
+
+    qn = connection.ops.quote_name
+    through = SubActivityBudget.lokasi.through
+    m_sub = qn(through._meta.get_field("subactivitybudget").column)
+    m_region = qn(through._meta.get_field("region").column)
+    kode, nama, region_id = _col(Region, "kode"), _col(Region, "nama"), _col(Region, "id")
+    joined = (f"FROM {qn(through._meta.db_table)} m JOIN {qn(Region._meta.db_table)} r ON r.{region_id} = m.{m_region} "
+              f"WHERE m.{m_sub} = s.{_col(SubActivityBudget, 'id')}")
+    if connection.vendor == "postgresql":
+        return (f"COALESCE((SELECT jsonb_agg(jsonb_build_object('kode', r.{kode}, 'nama', r.{nama}) "
+                f"ORDER BY r.{kode}) {joined}), '[]'::jsonb)")
+    return (f"(SELECT json_group_array(json_object('kode', x.kode, 'nama', x.nama)) FROM "
+            f"(SELECT r.{kode} AS kode, r.{nama} AS nama {joined} ORDER BY r.{kode}) x)")
+
+
+def freeze_sub_activities_sql() -> str:
+    """INSERT INTO stagesubactivity (…) SELECT … FROM subactivitybudget WHERE fiscal_year = %s. Params: stage, fy."""
+    qn = connection.ops.quote_name
+    targets = [_col(StageSubActivity, "stage")] + [_col(StageSubActivity, t) for t, _src in _COPY_SUB]
+    sources = ["%s"] + [_lokasi_sql() if not src else f"s.{_col(SubActivityBudget, src)}" for _t, src in _COPY_SUB]
+    return (f"INSERT INTO {qn(StageSubActivity._meta.db_table)} ({', '.join(targets)}) "
+            f"SELECT {', '.join(sources)} FROM {qn(SubActivityBudget._meta.db_table)} s "
+            f"WHERE s.{_col(SubActivityBudget, 'fiscal_year')} = %s ORDER BY s.{_col(SubActivityBudget, 'id')}")
+
+
+def freeze_flags_sql() -> str:
+    """INSERT INTO stageflag (…) SELECT … FROM redflag WHERE fiscal_year = %s (open and dismissed). Params: stage,
+    fy."""
+    qn = connection.ops.quote_name
+    targets = [_col(StageFlag, "stage")] + [_col(StageFlag, t) for t, _src in _COPY_FLAG]
+    sources = ["%s"] + [f"f.{_col(RedFlag, src)}" for _t, src in _COPY_FLAG]
+    return (f"INSERT INTO {qn(StageFlag._meta.db_table)} ({', '.join(targets)}) "
+            f"SELECT {', '.join(sources)} FROM {qn(RedFlag._meta.db_table)} f "
+            f"WHERE f.{_col(RedFlag, 'fiscal_year')} = %s ORDER BY f.{_col(RedFlag, 'id')}")
+
+
+@dataclass(frozen=True)
+class FreezeCounts:
+    """What one freeze copied."""
+
+    lines: int
+    sub_activities: int
+    flags: int
+    flags_refreshed_at: str | None  # ISO time of the fiscal year's latest FLAGS_REFRESHED event (None: never)
+
+
+def _flags_refreshed_at(fiscal_year_id: int) -> str | None:
+    from terang.audit.models import DomainEvent
+
+    when = (DomainEvent.objects.filter(event_type=EventType.FLAGS_REFRESHED, object_type="budgeting.fiscalyear",
+                                       object_id=str(fiscal_year_id))
+            .order_by("-seq").values_list("created_at", flat=True).first())
+    return when.isoformat() if when else None
+
+
+def freeze_snapshot(stage: Stage) -> FreezeCounts:
+    """Copy the stage's fiscal year into the snapshot tables: lines, sub-kegiatan details, red flags (three INSERT …
+    SELECT statements in the caller's transaction). Line and sub-kegiatan edits hold a share lock on the stage row
+    (`services.lines.editable_stage`), which the freeze holds for update, so lines and sub-kegiatan agree."""
+    with connection.cursor() as cursor:
+        _sort_memory(cursor)
+        cursor.execute(freeze_sql(), [stage.pk, stage.fiscal_year_id])
+        lines = cursor.rowcount
+        cursor.execute(freeze_sub_activities_sql(), [stage.pk, stage.fiscal_year_id])
+        subs = cursor.rowcount
+        cursor.execute(freeze_flags_sql(), [stage.pk, stage.fiscal_year_id])
+        flags = cursor.rowcount
+    return FreezeCounts(lines=lines, sub_activities=subs, flags=flags,
+                        flags_refreshed_at=_flags_refreshed_at(stage.fiscal_year_id))
+
+
 # --- digest ---------------------------------------------------------------------------------------------------
 #
-# Canonical serialisation (version 1), so anyone holding the frozen lines can recompute the digest:
-#   header line:  terang-stage|1|<pemda id>|<tahun>|<kind>|<number>
-#   one line per StageLine, in ascending line_key order, fields joined by "|":
-#     line_key as 32 lowercase hex digits; integers in decimal ("" when null); text fields as
-#     "<length in characters>:<text>"; volume with 4 decimals, money with 2 decimals; updated_at in UTC as
-#     YYYY-MM-DDTHH:MM:SS.ffffff ("" when null)
-#   every line (header included) ends with "\n"; the digest is SHA-256 of the UTF-8 bytes, in lowercase hex.
-# The text of each line is built by the database (one string per row), so hashing 100,000 lines is one streamed
-# query plus one hash update per row.
+# Canonical serialisation, so anyone holding the frozen data can recompute the digest. Version 2 (every freeze
+# since the koefisien and sub-kegiatan snapshot) and version 1 (earlier freezes, still verified with version 1:
+# the version is recorded in the STAGE_FROZEN event):
+#
+#   header line:  terang-stage|<version>|<pemda id>|<tahun>|<kind>|<number>
+#   section 1, one line per StageLine, in ascending line_key order, fields joined by "|":
+#     line_key, line_id, pemda_id, organisation_id, sub_activity_id, sub_kegiatan_kode, account_id, akun,
+#     sumber_dana_id, kelompok, keterangan, line_type, price_item_id, uraian, spesifikasi, volume, satuan,
+#     harga_satuan, ppn_amount, total, updated_by_id, updated_at
+#     and in version 2 also: vol1, sat1, vol2, sat2, vol3, sat3, vol4, sat4, ppn, penerima
+#   version 2 only — section 2: the line "#sub_kegiatan", then one line per StageSubActivity in ascending
+#   sub_activity_id order, fields joined by "|":
+#     sub_activity_id, pemda_id, organisation_id, program_code_id, kode, nama, lokasi, indikator, target, satuan,
+#     bulan_mulai, bulan_selesai, sumber_dana_id, planning_trace, status
+#   Encodings: line_key as 32 lowercase hex digits; integers in decimal ("" when null); text fields as
+#     "<length in characters>:<text>"; volume and vol1..vol4 with 4 decimals, money and target with 2 decimals
+#     ("" when null); ppn as 1 or 0; updated_at in UTC as YYYY-MM-DDTHH:MM:SS.ffffff ("" when null); lokasi as a
+#     text field holding the JSON list [{"kode": …, "nama": …}] written compactly (no spaces, keys sorted,
+#     non-ASCII characters unescaped), regions in the stored order (by kode).
+#   Every line (header and section marker included) ends with "\n"; the digest is SHA-256 of the UTF-8 bytes, in
+#   lowercase hex.
+# The text of each line of section 1 is built by the database (one string per row), so hashing 100,000 lines is one
+# streamed query plus one hash update per row; section 2 (a few thousand rows) is serialised in Python.
 
-DIGEST_FIELDS = tuple(name for name, _source in _COPY if name not in {
-    "vol1", "sat1", "vol2", "sat2", "vol3", "sat3", "vol4", "sat4", "ppn", "penerima"})
+DIGEST_FIELDS_V1 = ("line_key", "line_id", "pemda_id", "organisation_id", "sub_activity_id", "sub_kegiatan_kode",
+                    "account_id", "akun", "sumber_dana_id", "kelompok", "keterangan", "line_type", "price_item_id",
+                    "uraian", "spesifikasi", "volume", "satuan", "harga_satuan", "ppn_amount", "total",
+                    "updated_by_id", "updated_at")
+DIGEST_FIELDS_V2 = (*DIGEST_FIELDS_V1, "vol1", "sat1", "vol2", "sat2", "vol3", "sat3", "vol4", "sat4", "ppn",
+                    "penerima")
+DIGEST_FIELDS_BY_VERSION = {1: DIGEST_FIELDS_V1, 2: DIGEST_FIELDS_V2}
+DIGEST_FIELDS = DIGEST_FIELDS_BY_VERSION[DIGEST_VERSION]
+DIGEST_SUB_FIELDS = tuple(name for name, _source in _COPY_SUB)
+SUB_SECTION_MARKER = "#sub_kegiatan"
 _INT_FIELDS = {"line_id", "pemda_id", "organisation_id", "sub_activity_id", "account_id", "sumber_dana_id",
                "price_item_id", "updated_by_id"}
 _PLACES_BY_FIELD = {"volume": 4, "harga_satuan": 2, "ppn_amount": 2, "total": 2}
+_NULLABLE_PLACES = {"vol1": 4, "vol2": 4, "vol3": 4, "vol4": 4}
 _MONEY = Decimal("0.01")
 
 
@@ -506,8 +644,14 @@ def _canonical_pg(name: str) -> str:
         return f"REPLACE(CAST({col} AS TEXT), '-', '')"
     if name in _INT_FIELDS:
         return f"COALESCE(CAST({col} AS TEXT), '')"
+    # numeric columns keep their declared scale (volume and vol1..4: 4, money: 2), so their text already has exactly
+    # the canonical number of decimals; no ROUND per value (100,000 rows × 8 numbers)
     if name in _PLACES_BY_FIELD:
-        return f"CAST(ROUND({col}, {_PLACES_BY_FIELD[name]}) AS TEXT)"
+        return f"CAST({col} AS TEXT)"
+    if name in _NULLABLE_PLACES:
+        return f"COALESCE(CAST({col} AS TEXT), '')"
+    if name == "ppn":
+        return f"CASE WHEN {col} THEN '1' ELSE '0' END"
     if name == "updated_at":
         return f"COALESCE(TO_CHAR({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '')"
     return f"CAST(LENGTH({col}) AS TEXT) || ':' || {col}"
@@ -523,6 +667,10 @@ def _canonical_sqlite(name: str) -> tuple[str, str]:
         return "%%s", f"COALESCE({col}, '')"
     if name in _PLACES_BY_FIELD:
         return f"%%.{_PLACES_BY_FIELD[name]}f", col
+    if name in _NULLABLE_PLACES:
+        return "%%s", f"CASE WHEN {col} IS NULL THEN '' ELSE PRINTF('%%.{_NULLABLE_PLACES[name]}f', {col}) END"
+    if name == "ppn":
+        return "%%d", f"CASE WHEN {col} THEN 1 ELSE 0 END"
     if name == "updated_at":
         # Django stores aware datetimes on SQLite as UTC text "YYYY-MM-DD HH:MM:SS[.ffffff]"
         return "%%s", (f"COALESCE(REPLACE(CASE WHEN LENGTH({col}) = 19 THEN {col} || '.000000' ELSE {col} END, "
@@ -530,12 +678,13 @@ def _canonical_sqlite(name: str) -> tuple[str, str]:
     return "%%d:%%s", f"LENGTH({col}), {col}"
 
 
-def stage_digest_sql() -> str:
+def stage_digest_sql(version: int = DIGEST_VERSION) -> str:
     """SELECT <canonical text of each line> FROM stageline WHERE stage = %s ORDER BY line_key."""
+    fields = DIGEST_FIELDS_BY_VERSION[version]
     if connection.vendor == "postgresql":
-        expr = " || '|' || ".join(_canonical_pg(name) for name in DIGEST_FIELDS)
+        expr = " || '|' || ".join(_canonical_pg(name) for name in fields)
     else:
-        pieces = [_canonical_sqlite(name) for name in DIGEST_FIELDS]
+        pieces = [_canonical_sqlite(name) for name in fields]
         expr = f"PRINTF('{'|'.join(p[0] for p in pieces)}', {', '.join(p[1] for p in pieces)})"
     return (f"SELECT {expr} FROM {connection.ops.quote_name(StageLine._meta.db_table)} "
             f"WHERE {_col(StageLine, 'stage')} = %s ORDER BY {_col(StageLine, 'line_key')}")
@@ -553,12 +702,42 @@ def _frozen_total(stage: Stage) -> Decimal:
     return Decimal(value).quantize(_MONEY) if connection.vendor == "postgresql" else Decimal(int(value)) / 100
 
 
-def stage_digest(stage: Stage) -> StageDigest:
-    """Recompute the SHA-256 of a stage's frozen lines (canonical serialisation above) with their count and total.
-    Compare it with the digest recorded in the STAGE_FROZEN event (and published) to check nothing was altered."""
+def _text(value: str | None) -> str:
+    value = value or ""
+    return f"{len(value)}:{value}"
+
+
+def _int(value: Any) -> str:
+    return "" if value is None else str(int(value))
+
+
+def canonical_lokasi(value: Any) -> str:
+    """The JSON text of a frozen lokasi list as the digest writes it (compact, keys sorted, UTF-8)."""
+    return json.dumps(value or [], ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def canonical_sub_activity(row: dict[str, Any]) -> str:
+    """The canonical text of one StageSubActivity (section 2 of the digest), from its field values."""
+    target = to_decimal(row["target"])
+    return "|".join((
+        _int(row["sub_activity_id"]), _int(row["pemda_id"]), _int(row["organisation_id"]),
+        _int(row["program_code_id"]), _text(row["kode"]), _text(row["nama"]), _text(canonical_lokasi(row["lokasi"])),
+        _text(row["indikator"]), "" if target is None else f"{target:.2f}", _text(row["satuan"]),
+        _int(row["bulan_mulai"]), _int(row["bulan_selesai"]), _int(row["sumber_dana_id"]),
+        _text(row["planning_trace"]), _text(row["status"]),
+    ))
+
+
+def stage_digest(stage: Stage, version: int = DIGEST_VERSION) -> StageDigest:
+    """Recompute the SHA-256 of a stage's frozen data (canonical serialisation `version`, above) with the line count
+    and total. Compare it with the digest recorded in the STAGE_FROZEN event (and published) to check nothing was
+    altered; `stage_verify` does that with the version the event recorded."""
+    if version not in DIGEST_FIELDS_BY_VERSION:
+        raise ApplicationError(_("Versi digest %(version)s tidak dikenal.") % {"version": version},
+                               code="digest_version_unknown")
     fiscal_year = FiscalYear.objects.only("tahun", "pemda_id").get(pk=stage.fiscal_year_id)
     sha = hashlib.sha256()
-    sha.update(f"terang-stage|{DIGEST_VERSION}|{fiscal_year.pemda_id}|{fiscal_year.tahun}|{stage.kind}|"
+    sha.update(f"terang-stage|{version}|{fiscal_year.pemda_id}|{fiscal_year.tahun}|{stage.kind}|"
                f"{stage.number}\n".encode())
     count = 0
     update = sha.update
@@ -567,21 +746,27 @@ def stage_digest(stage: Stage) -> StageDigest:
             _sort_memory(cursor)
         cursor = connection.chunked_cursor()
         try:
-            cursor.execute(stage_digest_sql(), [stage.pk])
+            cursor.execute(stage_digest_sql(version), [stage.pk])
             while rows := cursor.fetchmany(10000):
                 update("".join(f"{row[0]}\n" for row in rows).encode())
                 count += len(rows)
         finally:
             cursor.close()
+    if version >= 2:
+        update(f"{SUB_SECTION_MARKER}\n".encode())
+        subs = (StageSubActivity.objects.filter(stage=stage).order_by("sub_activity_id")
+                .values(*DIGEST_SUB_FIELDS))
+        update("".join(f"{canonical_sub_activity(row)}\n" for row in subs).encode())
     return StageDigest(lines=count, total=_frozen_total(stage), digest=sha.hexdigest())
 
 
 def stage_verify(stage: Stage) -> tuple[bool, StageDigest, str]:
-    """(unchanged?, recomputed digest, recorded digest) — recorded from the latest STAGE_FROZEN event."""
+    """(unchanged?, recomputed digest, recorded digest) — recorded from the latest STAGE_FROZEN event, recomputed with
+    the serialisation version that event recorded (stages frozen with version 1 stay verifiable)."""
     from ..selectors_stages import frozen_info
 
     recorded = frozen_info([stage.pk]).get(stage.pk)
-    current = stage_digest(stage)
     if recorded is None:
-        return False, current, ""
+        return False, stage_digest(stage), ""
+    current = stage_digest(stage, recorded.digest_version)
     return current.digest == recorded.digest and current.lines == recorded.lines, current, recorded.digest

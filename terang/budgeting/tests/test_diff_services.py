@@ -71,7 +71,8 @@ def test_classification_with_exact_values_and_reasons(case):
             changed.new_harga_satuan, changed.old_total, changed.new_total, changed.delta) == (
         CHANGED, D("20.0000"), D("25.0000"), D("56000.00"), D("55000.00"), D("1120000.00"), D("1375000.00"),
         D("255000.00"))
-    assert set(changed.changed_fields) == {"volume", "harga_satuan", "total"}
+    assert changed.changed_fields == ("koefisien", "volume", "harga_satuan", "total")  # vol1 20 → 25
+    assert (changed.old_koefisien, changed.koefisien) == ("20 Rim", "25 Rim")
     assert (changed.changed_by, changed.reason, changed.reason_source) == (
         "op.dinkes", "Tambah kebutuhan kertas untuk laporan triwulan", "audit")
     shifted = rows[case["shifted"].line_key.hex]

@@ -130,13 +130,13 @@ def test_lines_are_paginated(client, pw):
 
 def test_line_list_query_count_is_pinned(client, pw, django_assert_num_queries):
     # fiscal year, stages, count, page, then accounts, agencies, names, funding sources, catalogue items, users,
-    # flags — whatever the number of lines
-    with django_assert_num_queries(11):
+    # whether the stage froze its own flags, flags — whatever the number of lines
+    with django_assert_num_queries(12):
         assert client.get(rincian(pw)).status_code == 200
     for n in range(40):
         add_stage_line(pw.world, pw.apbd, "dinkes", "5.1.02.01.01.0052", f"Nasi {n}", vol="10", harga="40000",
                        sub_kegiatan="1.02.01.2.06.0002", item="Nasi Kotak Rapat", user=pw.world.users["head"])
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         assert client.get(rincian(pw), {"page_size": 500}).json()["count"] == 48
 
 

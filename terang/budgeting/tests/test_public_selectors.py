@@ -302,8 +302,8 @@ def test_treemaps_cover_all_belanja(pw):
 
 def test_resolve_lines_uses_one_query_per_lookup(pw, django_assert_num_queries):
     lines = list(sel.public_lines(stage=pw.apbd))
-    # accounts, agencies, names, funding sources, catalogue items, users, flags
-    with django_assert_num_queries(7):
+    # accounts, agencies, names, funding sources, catalogue items, users, whether the stage froze its flags, flags
+    with django_assert_num_queries(8):
         resolved = sel.resolve_lines(lines, fiscal_year_id=pw.fy.pk)
     ups = next(r for r in resolved if r.line.uraian == "UPS 1.200 VA")
     assert (ups.account_kode, ups.price_item.kode, ups.catalogue_price, ups.above_catalogue, ups.updated_by) == (

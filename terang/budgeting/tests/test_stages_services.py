@@ -235,17 +235,13 @@ def test_digest_is_stable_and_detects_tampering(world):
     assert current.total == first.total + 1
 
 
-def test_digest_follows_the_documented_canonical_format(world):
-    """Recompute the digest from the ORM rows in Python, exactly as documented in services/stages.py — the same
-    bytes on SQLite and PostgreSQL, so anyone with the frozen lines can check it."""
+def _documented_digest(world, stage, version):
+    """The digest recomputed from the ORM rows in Python, exactly as documented in services/stages.py."""
     import hashlib
+    import json
     from datetime import UTC
 
-    operator = world.users["operator"]
-    add_line(world, vol1=10, user=operator, uraian="Refill | ballpoint: “biru”")
-    add_line(world, item="Kertas HVS 70 gr A4", vol1=3, ppn=True)
-    add_line(world, org="dispendik", item=None, harga="1234.56", vol1="2.5", uraian="Belanja tanpa komponen")
-    stage = svc.stage_close_and_freeze(actor=world.users["bpkad"], stage=world.rka)
+    from terang.budgeting.models import StageSubActivity
 
     def text(value):
         return f"{len(value)}:{value}"
@@ -253,7 +249,10 @@ def test_digest_follows_the_documented_canonical_format(world):
     def num(value):
         return "" if value is None else str(value)
 
-    sha = hashlib.sha256(f"terang-stage|1|{world.pemda.pk}|2026|rka|1\n".encode())
+    def dec(value, places):
+        return "" if value is None else f"{value:.{places}f}"
+
+    sha = hashlib.sha256(f"terang-stage|{version}|{world.pemda.pk}|2026|rka|1\n".encode())
     for sl in sorted(StageLine.objects.filter(stage=stage), key=lambda sl: sl.line_key.hex):
         when = sl.updated_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") if sl.updated_at else ""
         fields = [sl.line_key.hex, num(sl.line_id), num(sl.pemda_id), num(sl.organisation_id),
@@ -261,8 +260,44 @@ def test_digest_follows_the_documented_canonical_format(world):
                   num(sl.sumber_dana_id), text(sl.kelompok), text(sl.keterangan), text(sl.line_type),
                   num(sl.price_item_id), text(sl.uraian), text(sl.spesifikasi), f"{sl.volume:.4f}", text(sl.satuan),
                   f"{sl.harga_satuan:.2f}", f"{sl.ppn_amount:.2f}", f"{sl.total:.2f}", num(sl.updated_by_id), when]
+        if version >= 2:
+            fields += [dec(sl.vol1, 4), text(sl.sat1), dec(sl.vol2, 4), text(sl.sat2), dec(sl.vol3, 4), text(sl.sat3),
+                       dec(sl.vol4, 4), text(sl.sat4), "1" if sl.ppn else "0", text(sl.penerima)]
         sha.update(("|".join(fields) + "\n").encode())
-    assert svc.stage_digest(stage).digest == sha.hexdigest()
+    if version >= 2:
+        sha.update(b"#sub_kegiatan\n")
+        for sub in StageSubActivity.objects.filter(stage=stage).order_by("sub_activity_id"):
+            lokasi = json.dumps(sub.lokasi, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+            fields = [num(sub.sub_activity_id), num(sub.pemda_id), num(sub.organisation_id),
+                      num(sub.program_code_id), text(sub.kode), text(sub.nama), text(lokasi), text(sub.indikator),
+                      dec(sub.target, 2), text(sub.satuan), num(sub.bulan_mulai), num(sub.bulan_selesai),
+                      num(sub.sumber_dana_id), text(sub.planning_trace), text(sub.status)]
+            sha.update(("|".join(fields) + "\n").encode())
+    return sha.hexdigest()
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_digest_follows_the_documented_canonical_format(world, version):
+    """Recompute the digest from the ORM rows in Python, exactly as documented in services/stages.py — the same
+    bytes on SQLite and PostgreSQL, so anyone with the frozen lines (and, from version 2, sub-kegiatan) can check
+    it."""
+    from terang.org.models import Region
+
+    operator = world.users["operator"]
+    add_line(world, vol1=10, vol2=2, user=operator, uraian="Refill | ballpoint: “biru”")
+    add_line(world, item="Kertas HVS 70 gr A4", vol1=3, ppn=True)
+    line = add_line(world, org="dispendik", item=None, harga="1234.56", vol1="2.5", uraian="Belanja tanpa komponen")
+    line.sat2, line.vol3, line.sat3, line.penerima = "Hari", Decimal("1.5"), "Kali|x", "Pokmas Ñusa"
+    line.save()
+    sub = line.sub_activity
+    sub.target, sub.planning_trace = Decimal("12.50"), "RKPD 2026 · prioritas 3"
+    sub.save()
+    sub.lokasi.set([Region.objects.get(kode="97.01.02"), Region.objects.get(kode="97.01.01.2001")])
+    Region.objects.filter(kode="97.01.02").update(nama="Kecamatan Glenmore “Ñ”")
+    sub.lokasi.set(Region.objects.filter(kode__in=["97.01.02", "97.01.01.2001"]))
+    stage = svc.stage_close_and_freeze(actor=world.users["bpkad"], stage=world.rka)
+    assert _events(stage, EventType.STAGE_FROZEN)[0].payload["digest_version"] == svc.DIGEST_VERSION == 2
+    assert svc.stage_digest(stage, version).digest == _documented_digest(world, stage, version)
 
 
 def test_freeze_of_empty_fiscal_year(world):

@@ -596,11 +596,48 @@ def _shift_lines(stage: Stage, request: HttpRequest) -> tuple[list[BudgetLine], 
     return list(lines[:300]), org, subs
 
 
+NEW_LINE_SLOTS = 3
+NEW_LINE_FIELDS = ("sub", "rekening", "komponen", "vol1", "sat1", "harga_satuan", "uraian")
+
+
+def _shift_new_rows(request: HttpRequest) -> list[dict[str, str]]:
+    """What was typed in the new-line slots (baru_<field>_<n>), to parse and to show again."""
+    return [{name: request.POST.get(f"baru_{name}_{n}", "").strip() for name in NEW_LINE_FIELDS}
+            for n in range(NEW_LINE_SLOTS)]
+
+
+def _shift_new_lines(stage: Stage, raw_rows: list[dict[str, str]], subs: Any) -> list[tuple[Any, Any]]:
+    """The new lines typed in the form as [(sub-kegiatan, LineInput)] for the service. A catalogue code is looked
+    up here (zone "" first); the rules stay in the service."""
+    from ..models import PriceItem
+    from ..services.lines import LineInput
+
+    allowed_subs = {str(s.pk): s for s in subs or ()}
+    result = []
+    for number, raw in enumerate(raw_rows, 1):
+        if not (raw["rekening"] or raw["komponen"]):
+            continue
+        sub = allowed_subs.get(raw["sub"])
+        if sub is None:
+            raise ApplicationError(_("Baris baru %(n)s: pilih sub kegiatan perangkat daerah ini.") % {"n": number},
+                                   code="sub_activity_required", field="new_lines")
+        item = (PriceItem.objects.filter(fiscal_year_id=stage.fiscal_year_id, kode=raw["komponen"], is_active=True)
+                .order_by("zone").first()) if raw["komponen"] else None
+        if raw["komponen"] and item is None:
+            raise ApplicationError(_("Baris baru %(n)s: komponen %(k)s tidak ada di standar harga TA %(t)s.")
+                                   % {"n": number, "k": raw["komponen"], "t": stage.fiscal_year.tahun},
+                                   code="unknown_price_item", field="price_item")
+        result.append((sub, LineInput(account=raw["rekening"], price_item=item, vol1=raw["vol1"] or None,
+                                      sat1=raw["sat1"], harga_satuan=raw["harga_satuan"] or None,
+                                      uraian=raw["uraian"])))
+    return result
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def shift_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a pergeseran: pick an agency (and sub-kegiatan), type the new volume or unit price of the lines that
-    move, check the plan (net delta, required level), save."""
+    move and, if needed, new catalogue-priced lines, check the plan (net delta, required level), save."""
     stage = _shift_stage(request, pk)
     if not can(request.user, "budget.shift", stage):
         raise PermissionDenied
@@ -608,6 +645,7 @@ def shift_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = ShiftForm(request.POST or None)
     error: ApplicationError | None = None
     plan = None
+    new_rows = _shift_new_rows(request)
     if request.method == "POST":
         changes = []
         by_pk = {line.pk: line for line in lines}
@@ -623,10 +661,11 @@ def shift_create_view(request: HttpRequest, pk: int) -> HttpResponse:
                     by_pk[line.pk].version = int(stale)
                 changes.append((by_pk[line.pk], data))
         try:
-            plan = shift_services.shift_plan(stage=stage, changes=changes)
+            new_lines = _shift_new_lines(stage, new_rows, subs)
+            plan = shift_services.shift_plan(stage=stage, changes=changes, new_lines=new_lines)
             if request.POST.get("simpan") and form.is_valid():
                 shift = shift_services.shift_create(actor=request.user, stage=stage, changes=changes,
-                                                    **form.cleaned_data)
+                                                    new_lines=new_lines, **form.cleaned_data)
                 messages.success(request, _("Pergeseran %(nomor)s dicatat; menunggu persetujuan.") % {
                     "nomor": shift.nomor})
                 return redirect("budgeting:shift_detail", pk=stage.pk, shift_pk=shift.pk)
@@ -634,6 +673,7 @@ def shift_create_view(request: HttpRequest, pk: int) -> HttpResponse:
             error = exc
     return render(request, "budgeting/stages/shift_form.html", {
         "stage": stage, "form": form, "lines": lines, "organisation": org, "subs": subs, "plan": plan,
+        "new_rows": new_rows,
         "error": error, "post": request.POST, "organisations": Organisation.objects.filter(
             pemda_id=stage.pemda_id, is_active=True).order_by("kode"),
         "crumbs": _crumbs((stage.nama, reverse("budgeting:stage_detail", args=[stage.pk])),
