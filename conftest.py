@@ -7,6 +7,24 @@ import pytest
 from terang.testing.factories import OrganisationFactory, PemdaFactory, make_region_tree
 
 
+def pytest_configure(config):
+    """Tests keep rendered pages in memory, never in the on-disk page cache a server may share via TERANG_VAR_DIR."""
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    pages = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "terang-test-pages"}
+    override_settings(CACHES={**settings.CACHES, "pages": pages}).enable()
+
+
+@pytest.fixture(autouse=True)
+def _empty_caches():
+    """Ids repeat between tests (each test's data is rolled back): every test starts with empty caches."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """Argon2 is deliberately slow (~0.1 s a hash); tests that check the stored hash ask for `argon2_hasher`."""

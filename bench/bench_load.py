@@ -16,7 +16,8 @@ gunicorn on 127.0.0.1:<free port> (gthread workers) and runs, for a fixed durati
 
 Think times are options (--think-operator/--think-visitor "lo,hi" seconds): with 1–3 s the offered load (~70
 requests/s) needs about twice the CPU of the 2-core reference machine. The workers' per-process caches are warmed
-first (each heavy portal page a few times). The client is threads + http.client (no extra packages). At the end
+first (each heavy portal page a few times); rendered portal pages go to the page cache the workers share (a fresh
+directory per run, TERANG_PAGE_CACHE_DIR). The client is threads + http.client (no extra packages). At the end
 every touched line is checked: its version equals its version before the run plus the number of saves acknowledged
 for it, its first volume is the last value acknowledged, its total is what calc.line_amounts gives, and it has one
 change record per acknowledged save — anything else counts as a lost update.
@@ -31,7 +32,9 @@ import argparse
 import http.client
 import json
 import random
+import shutil
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -259,6 +262,7 @@ def main() -> int:
 
     django.setup()
     proc = None
+    page_cache_dir = ""
     try:
         print(f"Load benchmark — {db.description}\n  {machine()}")
         build_regency(db)
@@ -269,8 +273,12 @@ def main() -> int:
         from django.db import connections
 
         connections.close_all()
-        proc, port = start_gunicorn(db.env, workers=args.workers, threads=args.threads)
-        warm = [*pages[:2]] * (3 * args.workers) + pages[2:]  # heavy cached pages once per worker (roughly)
+        # the page cache every worker shares (config/settings.py CACHES["pages"]): a fresh directory per run
+        page_cache_dir = tempfile.mkdtemp(prefix="terang-bench-pages-")
+        proc, port = start_gunicorn({**db.env, "TERANG_PAGE_CACHE_DIR": page_cache_dir}, workers=args.workers,
+                                    threads=args.threads)
+        # stage summaries are cached per worker process, rendered pages once for all of them
+        warm = [*pages[:2]] * (3 * args.workers) + pages[2:]
         for path in warm:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             conn.request("GET", path)
@@ -304,6 +312,8 @@ def main() -> int:
     finally:
         if proc is not None:
             stop(proc)
+        if page_cache_dir:
+            shutil.rmtree(page_cache_dir, ignore_errors=True)
         drop(db)
 
 

@@ -7,6 +7,7 @@ SQLite database under var/.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -151,6 +152,31 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Caches. "default" lives in the memory of each process (rate-limit counters, per-process aggregates). "pages" holds
+# the rendered public APBD pages (terang.budgeting.views.public.cached_page) and is shared by every worker process:
+# files under TERANG_VAR_DIR/cache/pages (TERANG_PAGE_CACHE_DIR), or TERANG_PAGE_CACHE=memory (one process) or off.
+# The key prefix names the database, so two databases sharing a directory never see each other's pages.
+_PAGE_CACHE = os.environ.get("TERANG_PAGE_CACHE", "file").strip().lower()
+_PAGE_CACHE_BACKENDS = {
+    "file": "django.core.cache.backends.filebased.FileBasedCache",
+    "memory": "django.core.cache.backends.locmem.LocMemCache",
+    "off": "django.core.cache.backends.dummy.DummyCache",
+}
+if _PAGE_CACHE not in _PAGE_CACHE_BACKENDS:
+    raise ValueError(f"TERANG_PAGE_CACHE tidak dikenal: {_PAGE_CACHE!r} (gunakan file, memory atau off)")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {
+        "BACKEND": _PAGE_CACHE_BACKENDS[_PAGE_CACHE],
+        "LOCATION": os.environ.get("TERANG_PAGE_CACHE_DIR", str(VAR_DIR / "cache" / "pages"))
+        if _PAGE_CACHE == "file" else "terang-pages",
+        "TIMEOUT": 15 * 60,
+        "KEY_PREFIX": "terang-" + hashlib.sha256(
+            f"{DATABASES['default'].get('HOST', '')}:{DATABASES['default']['NAME']}".encode()).hexdigest()[:12],
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

@@ -25,6 +25,7 @@ from .test_public_selectors import (
 )
 
 pytestmark = pytest.mark.django_db
+NO_PAGE_CACHE = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
 
 
 @pytest.fixture(autouse=True)
@@ -190,24 +191,27 @@ def test_organisation_search_and_pagination(client, pw):
     assert found.count('class="apbd-row-line') == 1 and "Refill Ballpoint" in found
 
 
-def test_organisation_page_query_count_is_pinned(client, pw, django_assert_num_queries):
+def test_organisation_page_query_count_is_pinned(client, pw, django_assert_num_queries, settings):
+    settings.CACHES = {**settings.CACHES, "pages": NO_PAGE_CACHE}  # the render is pinned here (cache: test_perf_*)
     page = url("organisation", pw, pw.org("dinkes").pk)
     client.get(page)  # warm the stage summary cache
     # fiscal year, stages, agency, blocks (+ names), count, lines, then accounts, agencies, names, funding sources,
-    # catalogue items, users, flags
-    with django_assert_num_queries(14):
+    # catalogue items, users, whether the stage froze its own flags, flags
+    with django_assert_num_queries(15):
         assert client.get(page).status_code == 200
     for n in range(50):
         add_stage_line(pw.world, pw.apbd, "dinkes", "5.1.02.01.01.0052", f"Nasi {n}", vol="10", harga="40000",
                        sub_kegiatan="1.02.01.2.06.0002", item="Nasi Kotak Rapat", user=pw.world.users["head"])
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         assert client.get(page).status_code == 200
 
 
-def test_overview_query_count_is_pinned(client, pw, django_assert_num_queries):
+def test_overview_query_count_is_pinned(client, pw, django_assert_num_queries, settings):
+    settings.CACHES = {**settings.CACHES, "pages": NO_PAGE_CACHE}  # the render is pinned here (cache: test_perf_*)
     # fiscal year, stages, 6 for the summary (two GROUP BY, accounts, account names, agencies, program names),
-    # kecamatan count, years, flags of the year + which of their lines are in the stage
-    with django_assert_num_queries(12):
+    # kecamatan count, years, whether the stage froze its own flags (then cached), flags of the year + which of
+    # their lines are in the stage
+    with django_assert_num_queries(13):
         assert client.get(url("overview", pw)).status_code == 200
     with django_assert_num_queries(6):  # the summary of a published stage is cached
         assert client.get(url("overview", pw)).status_code == 200
@@ -368,3 +372,26 @@ def test_pages_are_the_same_for_a_logged_in_official(client, pw):
 def test_organisation_ids_are_checked_against_the_pemda(client, pw):
     assert Organisation.objects.filter(pk=pw.org("dinkes_b").pk).exists()
     assert client.get(url("organisation", pw, pw.org("dinkes_b").pk)).status_code == 404
+
+
+def test_pemda_root_prefers_the_newest_year_with_a_published_budget_over_next_years_ceilings(client, pw):
+    """Next year's published KUA-PPAS (ceilings, no lines) must not hide this year's APBD from a visitor arriving at
+    /apbd/<pemda>/; once next year's APBD is published, the root moves on to it."""
+    from django.utils import timezone
+
+    from terang.budgeting.models import FiscalYear, Stage
+
+    fy = pw.world.fiscal_year
+    nxt = FiscalYear.objects.create(pemda=fy.pemda, tahun=fy.tahun + 1, program_version=fy.program_version,
+                                    account_version=fy.account_version)
+    now = timezone.now()
+    Stage.objects.create(fiscal_year=nxt, pemda=fy.pemda, kind=StageKind.KUA_PPAS, sequence=1, nama="KUA-PPAS",
+                         status=StageStatus.PUBLISHED, frozen_at=now, published_at=now)
+    root = reverse("apbd:pemda", args=[pw.pemda.kode])
+    response = client.get(root)
+    assert response.status_code == 302
+    assert response["Location"].rstrip("/").endswith(f"/{fy.tahun}")
+    Stage.objects.create(fiscal_year=nxt, pemda=fy.pemda, kind=StageKind.APBD, sequence=4, nama="APBD",
+                         status=StageStatus.PUBLISHED, frozen_at=now, published_at=now)
+    response = client.get(root)
+    assert response["Location"].rstrip("/").endswith(f"/{fy.tahun + 1}")

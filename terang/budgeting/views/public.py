@@ -2,33 +2,47 @@
 
 Only published stages are shown; anything else answers 404. Every figure comes from the frozen lines of a
 published stage through `terang.budgeting.selectors_public`.
+
+The HTML pages are cached whole (`cached_page`) for anonymous visitors, in the "pages" cache that every worker
+process shares. The published stage is chosen first (a draft answers 404 before the cache is asked), and the key
+names the page (view, full path, host, language), the published stages of the year and of the pemda, and the state
+of the red flags of the fiscal year — so a new publication, a flag dismissal or a flag refresh shows at once; names
+read live (agencies, catalogue items) follow within PAGE_CACHE_SECONDS.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
+import hashlib
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.core.cache.backends.dummy import DummyCache
 from django.core.paginator import Paginator
+from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from terang.audit.models import DomainEvent
 from terang.core.money import format_rupiah
 from terang.org.models import Organisation
 
 from .. import selectors_public as sel
-from ..choices import FlagRule, FlagStatus
-from ..models import FiscalYear, Stage
+from ..choices import FlagRule, FlagStatus, StageKind
+from ..models import FiscalYear, RedFlag, Stage
 
 CSV_CHUNK_ROWS = 500
 SUMMARY_PDF_SECONDS = 24 * 3600
@@ -72,6 +86,9 @@ class Selection:
 
 
 def _select(request: HttpRequest, pemda: str, tahun: int) -> Selection:
+    chosen = getattr(request, "_apbd_selection", None)
+    if chosen is not None and chosen[0] == (pemda, tahun):
+        return chosen[1]  # already chosen by cached_page for this request
     fiscal_year = sel.public_fiscal_year(pemda_kode=pemda, tahun=tahun)
     if fiscal_year is None:
         raise Http404
@@ -157,6 +174,120 @@ def _common(selection: Selection) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------------------------
+# Whole-page cache (anonymous visitors)
+
+PAGE_CACHE_ALIAS = "pages"
+PAGE_CACHE_SECONDS = 15 * 60
+PAGE_CACHE_VERSION = 1
+# Stands for the visitor's CSRF token in a stored page (the language switch is a POST form); a NUL byte cannot come
+# from page content, so only the token is ever put in its place.
+CSRF_PLACEHOLDER = "\x00terang-csrf\x00"
+_SAFE_VALUE = re.compile(r"^[\w.-]{0,40}$")
+_MAX_CACHED_PATH = 300
+
+
+def page_cache() -> Any:
+    """The cache holding rendered public pages: "pages" when configured (shared by the worker processes)."""
+    return caches[PAGE_CACHE_ALIAS] if PAGE_CACHE_ALIAS in settings.CACHES else cache
+
+
+def _cacheable(request: HttpRequest, params: frozenset[str]) -> bool:
+    """Only anonymous visitors without a session or pending messages, and only URLs the page understands (each
+    parameter once, short plain values): anything else — a search, a signed-in user — is rendered as usual."""
+    if request.method != "GET" or settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return False
+    if getattr(settings, "MESSAGE_COOKIE_NAME", "messages") in request.COOKIES:
+        return False
+    if len(request.get_full_path()) > _MAX_CACHED_PATH:
+        return False
+    for name, values in request.GET.lists():
+        if name not in params or len(values) != 1 or not _SAFE_VALUE.match(values[0]):
+            return False
+    return True
+
+
+def flags_stamp(fiscal_year: FiscalYear) -> tuple[Any, ...]:
+    """What changes whenever the public red flags of the fiscal year may change: their number, the newest id, the
+    dismissals (count, latest), and the latest event recorded on the fiscal year (every `flags_refresh` records
+    FLAGS_REFRESHED there, also when it only rewrote a message)."""
+    found = RedFlag.objects.filter(fiscal_year_id=fiscal_year.pk).aggregate(
+        n=Count("pk"), last=Max("pk"), dismissed=Count("pk", filter=Q(status=FlagStatus.DISMISSED)),
+        dismissed_at=Max("dismissed_at"))
+    event = (DomainEvent.objects.filter(object_type=FiscalYear._meta.label_lower, object_id=str(fiscal_year.pk))
+             .order_by("-seq").values_list("seq", flat=True).first())
+    return (found["n"], found["last"], found["dismissed"],
+            found["dismissed_at"].isoformat() if found["dismissed_at"] else "", event)
+
+
+def _publications_stamp(fiscal_year: FiscalYear) -> tuple[Any, ...]:
+    """Published stages of the pemda (any year): the year switcher and stage tabs change with them."""
+    found = sel.published_stages().filter(pemda_id=fiscal_year.pemda_id).aggregate(
+        n=Count("pk"), last=Max("published_at"), top=Max("pk"))
+    return found["n"], found["last"].isoformat() if found["last"] else "", found["top"]
+
+
+def page_cache_key(request: HttpRequest, view_name: str, selection: Selection) -> str:
+    """The key of one rendered page: the page itself, the language, the stages and the red flags it shows."""
+    parts = [
+        view_name, request.get_full_path(), request.get_host(), request.scheme, get_language() or "",
+        [(s.pk, s.published_at.isoformat() if s.published_at else "") for s in selection.stages],
+        _publications_stamp(selection.fiscal_year), flags_stamp(selection.fiscal_year),
+    ]
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    return sel.stage_cache_key(selection.stage, f"page{PAGE_CACHE_VERSION}-{digest}")
+
+
+def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """render(), with the CSRF token left as a placeholder when the page is rendered for the cache."""
+    if getattr(request, "_apbd_page_cache", False):
+        context = {**context, "csrf_token": CSRF_PLACEHOLDER}
+    return render(request, template, context)
+
+
+def _with_visitor_token(request: HttpRequest, html: str, response: HttpResponse) -> HttpResponse:
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))  # this visitor's token (sets the cookie too)
+    response.content = html.encode(response.charset)
+    return response
+
+
+def cached_page(*params: str) -> Any:
+    """Serve a public APBD page from the page cache (see the module docstring); `params` are the query parameters
+    the page understands besides `tahapan` (a request with any other one is rendered without the cache)."""
+    allowed = frozenset(params) | {"tahapan"}
+
+    def decorate(view: Any) -> Any:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, pemda: str, tahun: int, *args: Any, **kwargs: Any) -> HttpResponse:
+            store = page_cache()
+            if (isinstance(store, DummyCache) or not _cacheable(request, allowed)
+                    or getattr(request.user, "is_authenticated", False)):
+                return view(request, pemda, tahun, *args, **kwargs)
+            selection = _select(request, pemda, tahun)  # published stages only: a draft is 404 before the cache
+            request._apbd_selection = ((pemda, tahun), selection)  # type: ignore[attr-defined]
+            key = page_cache_key(request, view.__name__, selection)
+            stored = store.get(key)
+            if stored is not None:
+                html, content_type = stored
+                response = _with_visitor_token(request, html, HttpResponse(content_type=content_type))
+                response["X-Terang-Page-Cache"] = "hit"
+                return response
+            request._apbd_page_cache = True  # type: ignore[attr-defined]
+            response = view(request, pemda, tahun, *args, **kwargs)
+            if response.status_code != 200 or response.streaming or response.cookies:
+                return response
+            html = response.content.decode(response.charset)
+            store.set(key, (html, response["Content-Type"]), PAGE_CACHE_SECONDS)
+            response = _with_visitor_token(request, html, response)
+            response["X-Terang-Page-Cache"] = "miss"
+            return response
+
+        return wrapper
+
+    return decorate
+
+
+# --------------------------------------------------------------------------------------------------------------
 # Pages
 
 
@@ -172,10 +303,13 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def pemda_latest(request: HttpRequest, pemda: str) -> HttpResponse:
-    """/apbd/<pemda>/ → the newest fiscal year with a published stage; a short notice when none is published yet."""
+    """/apbd/<pemda>/ → the newest fiscal year with a published budget (a stage with lines, not only the KUA-PPAS
+    ceilings of next year's planning), else the newest with any published stage; a notice when none is published."""
     years = sel.public_pemda_years(pemda_kode=pemda)
     if years:
-        return redirect("apbd:overview", pemda, years[0].tahun)
+        ceilings_only = {StageKind.KUA_PPAS, StageKind.KUPA_PPAS}
+        with_lines = [y for y in years if any(stage.kind not in ceilings_only for stage in y.stages)]
+        return redirect("apbd:overview", pemda, (with_lines or years)[0].tahun)
     known = sel.public_pemda(pemda_kode=pemda)
     if known is None:
         raise Http404
@@ -187,6 +321,7 @@ def pemda_latest(request: HttpRequest, pemda: str) -> HttpResponse:
 
 
 @require_GET
+@cached_page()
 def overview(request: HttpRequest, pemda: str, tahun: int) -> HttpResponse:
     """APBD overview of one published stage: identity, charts, per-capita figures, agencies."""
     selection = _select(request, pemda, tahun)
@@ -234,7 +369,7 @@ def overview(request: HttpRequest, pemda: str, tahun: int) -> HttpResponse:
         "flag_count": sel.stage_flag_count(stage=stage),
         "crumbs": _crumbs(None, (f"{fy.pemda.nama} · {fy.tahun}", "")),
     }
-    return render(request, "budgeting/public/overview.html", context)
+    return _render(request, "budgeting/public/overview.html", context)
 
 
 def _organisation_or_404(selection: Selection, org_id: int) -> Organisation:
@@ -249,6 +384,7 @@ def _page_number(request: HttpRequest) -> Any:
 
 
 @require_GET
+@cached_page("halaman", "page")
 def organisation(request: HttpRequest, pemda: str, tahun: int, org_id: int) -> HttpResponse:
     """One agency's budget at a published stage: totals by sub-kegiatan and every line, 100 a page."""
     selection = _select(request, pemda, tahun)
@@ -284,10 +420,11 @@ def organisation(request: HttpRequest, pemda: str, tahun: int, org_id: int) -> H
         "form_action": base,
         "crumbs": _crumbs(selection, (org.nama, "")),
     }
-    return render(request, "budgeting/public/organisation.html", context)
+    return _render(request, "budgeting/public/organisation.html", context)
 
 
 @require_GET
+@cached_page("opd", "bagian", "halaman", "page")
 def sub_activity(request: HttpRequest, pemda: str, tahun: int, kode: str) -> HttpResponse:
     """Every line of one sub-kegiatan (of one agency with ?opd=<id>) at a published stage."""
     selection = _select(request, pemda, tahun)
@@ -303,7 +440,7 @@ def sub_activity(request: HttpRequest, pemda: str, tahun: int, kode: str) -> Htt
         totals = sel.sub_activity_totals(stage=stage, kode=kode, organisation_id=org.pk if org else None)
         if not totals.lines:
             raise Http404
-        return render(request, "budgeting/public/_sub_accounts.html", {"accounts": totals.accounts})
+        return _render(request, "budgeting/public/_sub_accounts.html", {"accounts": totals.accounts})
     lines_qs = sel.public_lines(stage=stage, organisation_id=org.pk if org else None, sub_kegiatan=kode)
     paginator = Paginator(lines_qs, sel.LINES_PER_PAGE)
     page = paginator.get_page(_page_number(request))
@@ -331,10 +468,11 @@ def sub_activity(request: HttpRequest, pemda: str, tahun: int, kode: str) -> Htt
         "pager": _pager(page, lambda n: _with_stage(base, selection, opd=org.pk if org else None, halaman=n)),
         "crumbs": _crumbs(selection, *crumbs_extra),
     }
-    return render(request, "budgeting/public/sub_activity.html", context)
+    return _render(request, "budgeting/public/sub_activity.html", context)
 
 
 @require_GET
+@cached_page("aturan", "status", "halaman", "page")
 def flags(request: HttpRequest, pemda: str, tahun: int) -> HttpResponse:
     """Red flags raised on the lines of a published stage, with their status and dismissal reasons."""
     selection = _select(request, pemda, tahun)
@@ -376,7 +514,7 @@ def flags(request: HttpRequest, pemda: str, tahun: int) -> HttpResponse:
         "form_action": base,
         "crumbs": _crumbs(selection, (_("Tanda bahaya"), "")),
     }
-    return render(request, "budgeting/public/flags.html", context)
+    return _render(request, "budgeting/public/flags.html", context)
 
 
 def _pager(page: Any, url_for: Any) -> dict[str, Any]:
