@@ -37,8 +37,10 @@ from ..models import BudgetLine, Ceiling, FiscalYear, PriceItem, RedFlag, Stage,
 from ..workflows import RED_FLAG_WORKFLOW
 
 BATCH = 500
-#: Seconds a background refresh waits after the line save that asked for it (saves within that time share it).
-REFRESH_DELAY_SECONDS = float(getattr(settings, "TERANG_FLAGS_REFRESH_DELAY", 10))
+#: Seconds a background refresh waits after the line save that asked for it (saves within that time share it). A
+#: minute keeps an agency that is typing lines at a deadline to about one refresh a minute (a large agency's refresh
+#: costs seconds of CPU); verifiers see fresh flags anyway, because submitting a sub-kegiatan refreshes it at once.
+REFRESH_DELAY_SECONDS = float(getattr(settings, "TERANG_FLAGS_REFRESH_DELAY", 60))
 
 logger = logging.getLogger("terang.flags")
 
