@@ -6,8 +6,10 @@ funding sources, months) with its rows — account levels 1–6, "[#] kelompok",
 with koefisien ("10 Orang x 2 Hari x 1 Kali"), satuan, harga, PPN and jumlah — and the revenue and financing
 sections of the agency. `dpa_document(dpa)` adds the cash plan (anggaran kas) per sub-kegiatan.
 
-Frozen lines keep volume and satuan but not the four volume factors: when the live line is unchanged since the
-freeze (same `updated_at`) its factors are printed, otherwise the koefisien is "<volume> <satuan>".
+Frozen lines keep the four volume factors and their units (StageLine.vol1..4/sat1..4), so a frozen stage prints the
+koefisien as it was frozen whatever happened to the live line since. Stages frozen before those columns existed
+(vol1 null) fall back to the live line's factors while it is unchanged since the freeze (same `updated_at`),
+otherwise to "<volume> <satuan>".
 """
 
 from __future__ import annotations
@@ -199,19 +201,21 @@ def iter_lines(*, organisation: Organisation | None, stage: Stage | None = None,
         qs = qs.filter(organisation_id=organisation.pk)
     account_kode = dict(Account.objects.filter(
         pk__in=qs.values("account_id").distinct()).values_list("pk", "kode"))
-    rows = list(qs.values(*_COMMON, "line_id", "sub_kegiatan_kode"))
+    rows = list(qs.values(*_COMMON, *factor_fields, "line_id", "sub_kegiatan_kode"))
     rows.sort(key=lambda r: (r["sub_kegiatan_kode"], account_kode.get(r["account_id"], ""), r["kelompok"],
                              r["keterangan"], r["id"]))
-    # the factors of lines unchanged since the freeze
+    # stages frozen before the koefisien columns existed (vol1 null): the factors of lines unchanged since the freeze
     live: dict[int, dict[str, Any]] = {}
-    ids = [r["line_id"] for r in rows if r["line_id"]]
+    ids = [r["line_id"] for r in rows if r["line_id"] and r["vol1"] is None]
     for start in range(0, len(ids), chunk_size):
         for row in BudgetLine.objects.filter(pk__in=ids[start:start + chunk_size]).values(
                 "id", "updated_at", *factor_fields):
             live[row["id"]] = row
     for row in rows:
         current = live.get(row["line_id"])
-        if current is not None and current["updated_at"] == row["updated_at"]:
+        if row["vol1"] is not None:
+            koef = _koefisien((row[f"vol{i}"], row[f"sat{i}"]) for i in range(1, 5))
+        elif current is not None and current["updated_at"] == row["updated_at"]:
             koef = _koefisien((current[f"vol{i}"], current[f"sat{i}"]) for i in range(1, 5))
         else:
             koef = _koefisien([(row["volume"], row["satuan"])])

@@ -19,6 +19,11 @@ from .test_dpa_world import build_budget, freeze
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _isolated_report_cache(settings, tmp_path):
+    settings.TERANG_REPORT_CACHE_DIR = str(tmp_path / "report-cache")
+
+
 @pytest.fixture
 def budget():
     return build_budget()
@@ -65,7 +70,7 @@ def test_downloads_have_type_and_filename(client, budget, apbd):
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == (
         f'inline; filename="ringkasan-apbd_akun_{budget.pemda.kode}_2026_apbd.pdf"')
-    assert response.content.startswith(b"%PDF")
+    assert b"".join(response.streaming_content).startswith(b"%PDF")  # served from the report cache
     response = client.get(_summary(fy, "opd", "xlsx"))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert response["Content-Disposition"].endswith('_2026_terkini.xlsx"')
