@@ -512,7 +512,7 @@ class LineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         except (TypeError, ValueError) as exc:
             raise NotFoundError() from exc
         line = (selectors.lines_for_user(user=self.request.user).select_related(None)
-                .select_related("account", "sumber_dana", "fiscal_year").filter(pk=pk).first())
+                .select_related("account", "sumber_dana", "fiscal_year").filter(pk=pk).order_by().first())
         if line is None:
             raise NotFoundError()
         return line

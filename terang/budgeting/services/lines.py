@@ -584,7 +584,8 @@ def _locked_line(line: BudgetLine | int) -> tuple[BudgetLine, SubActivityBudget 
     pk = line.pk if isinstance(line, BudgetLine) else line
     found = (BudgetLine.objects.select_for_update(of=("self",))
              .select_related("fiscal_year__account_version", "organisation", "sumber_dana")
-             .filter(pk=pk).first())
+             # no ORDER BY: the model's default ordering would join six more tables to sort a single row
+             .filter(pk=pk).order_by().first())
     if found is None:
         raise ApplicationError(_("Rincian tidak ditemukan (mungkin sudah dihapus)."), code="not_found",
                                status_code=404)

@@ -337,3 +337,28 @@ def test_one_line_update_stays_within_its_query_budget(world, sub, django_assert
         updated = line_update(actor=world.users["operator"], line=line.pk, expected_version=1,
                               data=atk_line(world, vol1="5"))
     assert updated.total == Decimal("1413000.00") and updated.version == 2
+
+
+def test_lowering_a_line_neither_locks_nor_sums_ceilings_but_raising_does(world, sub):
+    """A save that only lowers totals cannot breach a ceiling, so it skips the ceiling lock and sum (cheaper, and
+    it never queues behind writers that raise the same ceiling); raising still locks and checks."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    line = line_create(actor=world.users["operator"], sub_activity=sub, data=atk_line(world, vol1="5"))
+    ceiling_table = Ceiling._meta.db_table
+    with CaptureQueriesContext(connection) as lowered:
+        line = line_update(actor=world.users["operator"], line=line.pk, expected_version=1,
+                           data=atk_line(world, vol1="4"))
+    assert line.version == 2
+    assert not [q for q in lowered.captured_queries if ceiling_table in q["sql"]]
+    with CaptureQueriesContext(connection) as raised:
+        line_update(actor=world.users["operator"], line=line.pk, expected_version=2, data=atk_line(world, vol1="6"))
+    assert [q for q in raised.captured_queries if ceiling_table in q["sql"]]
+    Ceiling.objects.filter(organisation=world.orgs["dinkes"]).update(amount=Decimal("1"))
+    with pytest.raises(ApplicationError) as refused:
+        line_update(actor=world.users["operator"], line=line.pk, expected_version=3, data=atk_line(world, vol1="7"))
+    assert refused.value.code == "ceiling_exceeded"
+    lowered_again = line_update(actor=world.users["operator"], line=line.pk, expected_version=3,
+                                data=atk_line(world, vol1="1"))
+    assert lowered_again.version == 4  # lowering an over-full ceiling is allowed

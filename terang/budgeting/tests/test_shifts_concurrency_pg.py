@@ -45,7 +45,7 @@ def _run(*targets):
                 outcomes.append("saved")
             except ApplicationError as exc:  # ConflictError included: a clear, expected refusal
                 outcomes.append(exc.code)
-            except BaseException as exc:  # noqa: BLE001 - a deadlock or any database error fails the test
+            except BaseException as exc:  # a deadlock or any database error fails the test
                 errors.append(exc)
             finally:
                 connections.close_all()
