@@ -258,13 +258,23 @@ def sum_sql(column: str = "l.total") -> str:
     return f"SUM({column})"
 
 
+def _money_from_cents(value: Any) -> Decimal:
+    return ZERO if value is None else (Decimal(int(value)) / 100).quantize(CENT)
+
+
+def _money_from_numeric(value: Any) -> Decimal:
+    return ZERO if value is None else Decimal(value).quantize(CENT)
+
+
+def money_converter() -> Any:
+    """The `money` function for the current database, looked up once (a summary converts hundreds of sums, and
+    asking `connection.vendor` goes through a context-local proxy each time)."""
+    return _money_from_cents if connection.vendor == "sqlite" else _money_from_numeric
+
+
 def money(value: Any) -> Decimal:
     """A SUM from `sum_sql` as Decimal rupiah with two places."""
-    if value is None:
-        return ZERO
-    if connection.vendor == "sqlite":
-        return (Decimal(int(value)) / 100).quantize(CENT)
-    return Decimal(value).quantize(CENT)
+    return money_converter()(value)
 
 
 def _table(model: Any) -> str:
@@ -481,10 +491,11 @@ def summary_by_organisation_account_sumber(*, fiscal_year: FiscalYear | None = N
         f"LEFT JOIN {_table(SumberDana)} sd ON sd.id = g.sd_id "
         f"ORDER BY o.kode, g.org_id, g.grp, sd.kode"
     )
+    to_money = money_converter()
     return [
         OpdAccountSumberRow(organisation_id=org_id, organisation_kode=org_kode, organisation_nama=org_nama,
                             akun_kode=grp, akun_nama=grp_nama or "", sumber_dana_id=sd_id,
-                            sumber_dana_kode=sd_kode or "", sumber_dana_nama=sd_nama or "", total=money(total))
+                            sumber_dana_kode=sd_kode or "", sumber_dana_nama=sd_nama or "", total=to_money(total))
         for org_id, org_kode, org_nama, grp, grp_nama, sd_id, sd_kode, sd_nama, total in _fetch(sql, params)
     ]
 

@@ -159,7 +159,7 @@ def _rows(kind: str, rows: list[Any]) -> list[dict[str, Any]]:
     return [{"perangkat_daerah_id": r.organisation_id, "perangkat_daerah_kode": r.organisation_kode,
              "perangkat_daerah_nama": r.organisation_nama, "rekening_kode": r.akun_kode,
              "rekening_nama": r.akun_nama, "sumber_dana_kode": r.sumber_dana_kode,
-             "sumber_dana_nama": r.sumber_dana_nama, "jumlah": _money(r.total)} for r in rows]
+             "sumber_dana_nama": r.sumber_dana_nama, "jumlah": str(r.total)} for r in rows]  # already 2 places
 
 
 def _identity_from(kind: str, rows: list[Any]) -> summaries.ApbdIdentity | None:

@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 class StageLine(models.Model):
     """A line as it stood when its stage was frozen. Written once (bulk INSERT … SELECT), never updated."""
 
+    # no single-column index: the summary index and the (stage, line_key) unique index both lead with the stage
     stage = models.ForeignKey("budgeting.Stage", verbose_name=_("tahapan"), on_delete=models.PROTECT,
-                              related_name="frozen_lines")
+                              related_name="frozen_lines", db_index=False)
     line_key = models.UUIDField(_("kunci baris"))
     line_id = models.BigIntegerField(_("id baris"), null=True)
     pemda_id = models.BigIntegerField(_("pemda"))
@@ -50,7 +51,10 @@ class StageLine(models.Model):
         verbose_name = _("baris tahapan beku")
         verbose_name_plural = _("baris tahapan beku")
         constraints = [models.UniqueConstraint(fields=["stage", "line_key"], name="budgeting_stageline_unique")]
-        indexes = [models.Index(fields=["stage", "organisation_id", "akun"])]
+        # covering the APBD summaries (agency × account × funding source of one stage): they read the index only,
+        # never the wide rows; its prefix (stage, organisation) serves the agency pages
+        indexes = [models.Index(fields=["stage", "organisation_id", "akun", "account_id", "sumber_dana_id",
+                                        "sub_activity_id", "total"], name="budgeting_stageline_summary")]
 
     def __str__(self) -> str:
         return f"{self.stage_id}:{self.line_key}"
