@@ -10,21 +10,9 @@ from terang.accounts.testing import force_login_verified as login
 from terang.budgeting.models import CashPlan, Dpa, QuarterOverride
 from terang.budgeting.services import dpa as services
 
-from .test_dpa_world import build_budget, freeze
-
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/anggaran"
-
-
-@pytest.fixture
-def budget():
-    return build_budget()
-
-
-@pytest.fixture
-def apbd(budget):
-    return freeze(budget)
 
 
 @pytest.fixture

@@ -18,23 +18,13 @@ from terang.budgeting.services import dpa as services
 from terang.core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
 from terang.testing.factories import make_user
 
-from .test_dpa_world import DINKES_BELANJA, add_line, build_budget, freeze
+from .test_dpa_world import DINKES_BELANJA, add_line, freeze
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
 Z = D("0.00")
 MAY = datetime.date(2026, 5, 10)  # quarter II of fiscal year 2026: quarter I is past
-
-
-@pytest.fixture
-def budget():
-    return build_budget()
-
-
-@pytest.fixture
-def apbd(budget):
-    return freeze(budget)
 
 
 @pytest.fixture

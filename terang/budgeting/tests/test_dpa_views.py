@@ -15,21 +15,9 @@ from terang.budgeting.models import CashPlan, Dpa, QuarterOverride
 from terang.budgeting.services import dpa as services
 from terang.testing.factories import UserFactory
 
-from .test_dpa_world import build_budget, freeze
-
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-
-
-@pytest.fixture
-def budget():
-    return build_budget()
-
-
-@pytest.fixture
-def apbd(budget):
-    return freeze(budget)
 
 
 @pytest.fixture

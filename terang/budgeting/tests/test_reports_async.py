@@ -20,7 +20,6 @@ from terang.budgeting.reports import cache, data, pdf
 from terang.budgeting.services import dpa as dpa_services
 from terang.budgeting.services import stages as stage_services
 
-from .test_dpa_world import build_budget, freeze
 from .test_reports_documents import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -33,16 +32,6 @@ def _isolated_cache(settings, tmp_path, monkeypatch):
     monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
     monkeypatch.setattr(db_worker.Worker, "configure_signals", lambda self: None)
     return tmp_path / "report-cache"
-
-
-@pytest.fixture
-def budget():
-    return build_budget()
-
-
-@pytest.fixture
-def apbd(budget):
-    return freeze(budget)
 
 
 @pytest.fixture

@@ -19,22 +19,12 @@ from terang.budgeting.reports import data, excel, pdf
 from terang.budgeting.services import dpa as dpa_services
 from terang.core.errors import ApplicationError
 
-from .test_dpa_world import BELANJA, DINKES_BELANJA, build_budget, freeze
+from .test_dpa_world import BELANJA, DINKES_BELANJA
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
 MM_TO_PX = 96 / 25.4
-
-
-@pytest.fixture
-def budget():
-    return build_budget()
-
-
-@pytest.fixture
-def apbd(budget):
-    return freeze(budget)
 
 
 def _box_text(box) -> list[str]:

@@ -14,7 +14,7 @@ from terang.accounts.testing import force_login_verified as login
 from terang.budgeting.choices import StageKind, StageStatus
 from terang.budgeting.services import dpa as services
 
-from .test_dpa_world import build_budget, freeze
+from .test_dpa_world import freeze
 
 pytestmark = pytest.mark.django_db
 
@@ -22,16 +22,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _isolated_report_cache(settings, tmp_path):
     settings.TERANG_REPORT_CACHE_DIR = str(tmp_path / "report-cache")
-
-
-@pytest.fixture
-def budget():
-    return build_budget()
-
-
-@pytest.fixture
-def apbd(budget):
-    return freeze(budget)
 
 
 def _summary(fy, kind, fmt, stage=None):

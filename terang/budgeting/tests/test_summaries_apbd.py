@@ -19,18 +19,12 @@ from .test_dpa_world import (
     SILPA,
     Budget,
     add_line,
-    build_budget,
     freeze,
 )
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-
-
-@pytest.fixture
-def budget():
-    return build_budget()
 
 
 # --- the APBD identity ---------------------------------------------------------------------------------------------

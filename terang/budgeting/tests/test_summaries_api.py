@@ -9,16 +9,11 @@ from rest_framework.test import APIClient
 
 from terang.budgeting.choices import StageKind, StageStatus
 
-from .test_dpa_world import BELANJA, build_budget, freeze
+from .test_dpa_world import BELANJA, freeze
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/anggaran/ringkasan/"
-
-
-@pytest.fixture
-def budget():
-    return build_budget()
 
 
 @pytest.fixture
