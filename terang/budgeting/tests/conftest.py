@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from django_tasks_db.management.commands import db_worker
 
 from .test_dpa_world import build_budget, freeze
+
+
+@pytest.fixture
+def worker_inside_the_test_transaction(monkeypatch):
+    """Let `manage.py worker --batch` run inside the test's transaction (as terang/core/tests/test_tasks.py does):
+    the worker must neither close the test's connection nor take over the signal handlers."""
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    monkeypatch.setattr(db_worker.Worker, "configure_signals", lambda self: None)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django_tasks import TaskResultStatus
-from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
 from terang.audit.events import EventType
@@ -24,7 +23,7 @@ from terang.core.errors import PermissionDeniedError
 
 from .test_flags_support import add_line, extra_agencies, module_world, peer_sub, ppas_line
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("worker_inside_the_test_transaction")]
 TASK_PATH = "terang.budgeting.tasks.refresh_flags"
 
 _world = module_world()
@@ -35,11 +34,6 @@ def world(shared_world, db):
     return shared_world
 
 
-@pytest.fixture(autouse=True)
-def _worker_inside_the_test_transaction(monkeypatch):
-    # as in terang/core/tests/test_tasks.py: the worker must not close the test's connection nor take over Ctrl-C
-    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
-    monkeypatch.setattr(db_worker.Worker, "configure_signals", lambda self: None)
 
 
 @pytest.fixture

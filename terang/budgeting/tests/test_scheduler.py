@@ -11,7 +11,6 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import TaskResultStatus
-from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
 from terang.audit.events import EventType
@@ -22,7 +21,7 @@ from terang.core import scheduler
 from .test_catalogue_proposals import approve_all, new_price
 from .test_flags_support import module_world
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("worker_inside_the_test_transaction")]
 JAKARTA = ZoneInfo("Asia/Jakarta")
 PRICES = "terang.budgeting.tasks.apply_due_price_changes"
 FLAGS = "terang.budgeting.tasks.refresh_flags_nightly"
@@ -35,10 +34,6 @@ def world(shared_world, db):
     return shared_world
 
 
-@pytest.fixture(autouse=True)
-def _worker_inside_the_test_transaction(monkeypatch):
-    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
-    monkeypatch.setattr(db_worker.Worker, "configure_signals", lambda self: None)
 
 
 def at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
