@@ -292,12 +292,15 @@ def test_new_lines_are_checked_by_the_line_rules(setup):
     from terang.budgeting.choices import LineType
 
     sub = lines["atk"].sub_activity
+    foreign = world.sub_activity("dinkes_b", "1.02.01.2.06.0001")
     cases = [
         (_new(world, sub, harga_satuan="30000"), "price_above_catalogue", "Baris baru 1: Harga satuan Rp 30.000"),
         (_new(world, sub, account="5.1.02.01.01.0001"), "item_not_allowed", "Baris baru 1: Komponen"),
         (_new(world, sub, price_item=None), "price_item_required", "Baris baru 1: baris baru dalam pergeseran"),
         (_new(world, sub, line_type=LineType.UNDETAILED, harga_satuan="1000"), "price_item_required", "Baris baru"),
         (_new(world, 999999), "sub_activity_not_found", "Baris baru 1: sub kegiatan #999999"),
+        # another pemda's sub-kegiatan (its own fiscal year): refused as if it did not exist, nothing written there
+        (_new(world, foreign), "sub_activity_not_found", f"Baris baru 1: sub kegiatan #{foreign.pk}"),
     ]
     count = BudgetLine.objects.count()
     for new, code, start in cases:
@@ -306,6 +309,7 @@ def test_new_lines_are_checked_by_the_line_rules(setup):
                                 level=ShiftLevel.PERDA, reason=REASON, changes=[], new_lines=[new])
         assert exc.value.code == code and exc.value.message.startswith(start), exc.value.message
     assert BudgetLine.objects.count() == count and not BudgetShift.objects.exists()
+    assert not BudgetLine.objects.filter(sub_activity=foreign).exists()
 
 
 def test_a_perda_shift_may_raise_totals_only_up_to_the_ceiling(setup):
